@@ -1,0 +1,43 @@
+"""chainrule: a deep-learning framework built on its own reverse-mode autodiff engine.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+
+from chainrule.tensor import Tensor  # noqa: I001  (first: the ops it imports build on it)
+from chainrule import autograd, backend
+from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.backend import (
+    Device as device,
+    bool_ as bool,
+    double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
+    manual_seed, set_default_dtype, short, uint8,
+)
+from chainrule.creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    rand_like, randint, randint_like, randn, randn_like, tensor, zeros, zeros_like,
+)
+from chainrule.ops import (
+    abs, add, all, amax, amin, any, argmax, argmin, cat, chunk, clamp, clip, clone, cos, div, exp, expand,
+    flatten, index_select, log, log1p, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg, pad,
+    permute, pow, relu, repeat, reshape, sigmoid, sign, sin, split, sqrt, squeeze, stack, std, sub, sum, tanh,
+    transpose, unsqueeze, var, where,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "abs", "add", "all", "amax", "amin", "any", "arange", "argmax", "argmin", "as_tensor", "autograd",
+    "backend", "bool", "cat", "chunk", "clamp", "clip", "clone", "cos", "device", "div", "double", "empty",
+    "empty_like", "enable_grad", "exp", "expand", "eye", "flatten", "float", "float16", "float32", "float64",
+    "from_numpy", "full", "full_like", "get_default_dtype", "half", "index_select", "int", "int8", "int16",
+    "int32", "int64", "is_grad_enabled", "linspace", "log", "log1p", "logsumexp", "long", "manual_seed",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pad",
+    "permute", "pow", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "relu", "repeat",
+    "reshape", "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "sign", "sin", "split", "sqrt",
+    "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze", "var",
+    "where", "zeros", "zeros_like",
+]

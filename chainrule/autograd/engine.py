@@ -1,0 +1,175 @@
+"""The backward pass: the chain rule applied node by node, from the outputs back to the leaves.
+
+Nodes are numbered as they are created, and an op's inputs always exist before it does, so visiting the
+nodes that received a gradient in decreasing creation order (a heap) is a topological order: every node
+runs once, after all its consumers, with no recursion and no separate graph traversal.
+"""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from chainrule.autograd.grad_mode import STATE as _GRAD_MODE
+from chainrule.tensor import Tensor, _wrap
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> list | None:
+    """Propagate `root_grads` (arrays, or Tensors with create_graph) from `roots` through the graph.
+
+    Without `inputs`, leaf gradients accumulate into `.grad`. With `inputs` (autograd.grad), nothing is
+    accumulated and the gradients with respect to `inputs` are returned (None where none reached them).
+    """
+    previous_mode = _GRAD_MODE.enabled
+    _GRAD_MODE.enabled = create_graph
+    try:
+        return _run(roots, root_grads, retain_graph, create_graph, inputs)
+    finally:
+        _GRAD_MODE.enabled = previous_mode
+
+
+def _run(roots, root_grads, retain_graph, create_graph, inputs):
+    grads: dict = {}  # node -> gradient of its output, summed over consumers
+    leaf_grads: dict = {}  # leaf tensor -> gradient summed over uses
+    heap: list = []
+    shared: set = set()  # ids of arrays also referenced elsewhere: copy before storing as .grad
+    for root, grad in zip(roots, root_grads, strict=True):
+        if not create_graph:
+            shared.add(id(grad))
+        node = root.grad_fn
+        target = grads if node is not None else leaf_grads
+        key = node if node is not None else root
+        if key in target:
+            target[key] = target[key] + grad
+        else:
+            target[key] = grad
+            if node is not None:
+                heapq.heappush(heap, (-node._seq, node))
+
+    captured: dict = {}
+    wanted_nodes: dict = {}
+    if inputs is not None:
+        for index, tensor in enumerate(inputs):
+            if tensor.grad_fn is not None:
+                wanted_nodes.setdefault(tensor.grad_fn, []).append(index)
+
+    while heap:
+        node = heapq.heappop(heap)[1]
+        grad = grads.pop(node)
+        if node._released:
+            raise RuntimeError(
+                f"trying to backward through the graph a second time ({node.name} already freed its saved "
+                "values). Pass retain_graph=True to the first backward() if you need to go through it again"
+            )
+        if node._hooks is not None or node._retain is not None:
+            grad = _run_node_hooks(node, grad, create_graph, shared)
+        if node in wanted_nodes:
+            for index in wanted_nodes[node]:
+                captured[index] = grad
+        if node._versions is not None:
+            node.check_versions()
+        input_grads = node.vjp(_as_tensor(grad)) if create_graph else node.backward(grad)
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
+        for parent, input_grad in zip(node.parents, input_grads, strict=False):
+            if parent is None or input_grad is None:
+                continue
+            if parent._is_function:
+                if parent in grads:
+                    grads[parent] = grads[parent] + input_grad
+                else:
+                    grads[parent] = input_grad
+                    heapq.heappush(heap, (-parent._seq, parent))
+            elif parent in leaf_grads:
+                leaf_grads[parent] = leaf_grads[parent] + input_grad
+            else:
+                leaf_grads[parent] = input_grad
+        if not retain_graph:
+            node.release()
+
+    if inputs is not None:
+        for index, tensor in enumerate(inputs):
+            if tensor.grad_fn is None and tensor in leaf_grads:
+                captured[index] = _run_leaf_hooks(tensor, leaf_grads[tensor], create_graph)
+        return [_as_tensor(captured[i]) if i in captured else None for i in range(len(inputs))]
+
+    for leaf, grad in leaf_grads.items():
+        if leaf._hooks is not None:
+            grad = _run_leaf_hooks(leaf, grad, create_graph)
+            shared.add(id(grad))
+        _accumulate(leaf, grad, create_graph, shared)
+    return None
+
+
+def _as_array(grad: Any) -> Any:
+    """NumPy turns 0-d results into scalars; a stored gradient must be a real (writeable) array."""
+    return numpy.array(grad) if isinstance(grad, numpy.generic) else grad
+
+
+def _as_tensor(grad: Any) -> Tensor:
+    return grad if isinstance(grad, Tensor) else _wrap(_as_array(grad), False, None)
+
+
+def _hook_result(hook, grad, create_graph):
+    """Call a tensor hook with the gradient as a Tensor; it may return a replacement."""
+    result = hook(_as_tensor(grad))
+    if result is None:
+        return grad
+    if not isinstance(result, Tensor):
+        raise TypeError(f"a tensor hook must return a Tensor or None, got {type(result).__name__}")
+    if result.shape != grad.shape:
+        raise ValueError(f"a tensor hook returned a gradient of shape {result.shape}, expected {grad.shape}")
+    return result if create_graph else result.data
+
+
+def _run_node_hooks(node, grad, create_graph, shared):
+    for hook in node._hooks or ():
+        grad = _hook_result(hook, grad, create_graph)
+    if node._retain is not None:
+        tensor = node._retain()
+        if tensor is not None:
+            tensor.grad = _as_tensor(grad) if create_graph else _wrap(_as_array(grad).copy(), False, None)
+    return grad
+
+
+def _run_leaf_hooks(leaf, grad, create_graph):
+    for hook in leaf._hooks or ():
+        grad = _hook_result(hook, grad, create_graph)
+    return grad
+
+
+def _accumulate(leaf: Tensor, grad: Any, create_graph: bool, shared: set) -> None:
+    """Add `grad` into `leaf.grad`: in place when possible, never aliasing another tensor's array."""
+    if create_graph:
+        grad = _as_tensor(grad)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    grad = _as_array(grad)
+    if grad.dtype != leaf.data.dtype:
+        grad = grad.astype(leaf.data.dtype)
+    current = leaf.grad
+    if current is None:
+        if grad.base is not None or not grad.flags.writeable or id(grad) in shared:
+            grad = grad.copy()
+        shared.add(id(grad))
+        leaf.grad = _wrap(grad, False, None)
+    elif current.requires_grad:
+        leaf.grad = _wrap(current.data + grad, False, None)
+    else:
+        current.data += grad
+        current._version[0] += 1
+
+
+def retain_grad(tensor: Tensor) -> None:
+    """Keep the gradient of a non-leaf tensor in its `.grad` after backward."""
+    tensor.grad_fn._retain = weakref.ref(tensor)

@@ -1,0 +1,75 @@
+"""Differentiable operations, one `Function` per op with forward and backward side by side.
+
+The public functions here are re-exported as `chainrule.exp`, `chainrule.cat`, ... and back the Tensor
+methods and operators.
+"""
+
+from chainrule.ops._checks import normalize_dim, operand_array, parse_size
+from chainrule.ops.arithmetic import add, div, mul, neg, pow, sub
+from chainrule.ops.elementwise import (
+    abs,
+    clamp,
+    clip,
+    compare,
+    cos,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    tanh,
+    where,
+)
+from chainrule.ops.linalg import matmul
+from chainrule.ops.reduction import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    sum_to_size,
+    var,
+)
+from chainrule.ops.shape import (
+    cast,
+    cat,
+    chunk,
+    clone,
+    expand,
+    flatten,
+    getitem,
+    index_arrays,
+    index_select,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    to_device,
+    transpose,
+    unsqueeze,
+    view,
+)
+
+__all__ = [
+    "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip",
+    "clone", "compare", "cos", "div", "exp", "expand", "flatten", "getitem", "index_arrays", "index_select",
+    "log", "log1p", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
+    "normalize_dim", "operand_array", "pad", "parse_size", "permute", "pow", "relu", "repeat", "reshape",
+    "sigmoid", "sign", "sin", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to_size", "tanh",
+    "to_device", "transpose", "unsqueeze", "var", "view", "where",
+]

@@ -1,0 +1,106 @@
+"""Argument checks shared by the ops: operand conversion, device/dtype agreement, dims and sizes.
+
+They run at the public boundary so that a mistake is reported in the user's terms, never as a NumPy
+traceback from inside an op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from chainrule import backend
+from chainrule.tensor import Tensor, _wrap
+
+SCALAR_TYPES = (int, float, bool, numpy.number, numpy.bool_)
+
+
+def check_pair(a: Tensor, b: Tensor, op: str) -> None:
+    """Two tensor operands must live on one device and share a dtype; say which differ and how to fix it."""
+    if a.data.__class__ is not b.data.__class__ or (
+        a.data.__class__ is not numpy.ndarray and a.device != b.device
+    ):
+        raise RuntimeError(
+            f"{op}: expected both tensors on the same device, got {a.device} and {b.device}; "
+            f"move one with .to('{a.device}')"
+        )
+    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        raise TypeError(
+            f"{op}: expected tensors of the same dtype, got {backend.dtype_name(a.dtype)} and "
+            f"{backend.dtype_name(b.dtype)}; convert one, e.g. .to({backend.dtype_name(a.dtype)})"
+        )
+
+
+def as_operand(value: Any, like: Tensor, op: str) -> Tensor:
+    """Turn a scalar, list or array operand into a tensor on `like`'s device (float data takes its dtype)."""
+    if isinstance(value, Tensor):
+        return value
+    xp = backend.array_module(like.data)
+    try:
+        array = xp.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{op}: can't use {type(value).__name__} {value!r} as a tensor operand: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: unsupported operand of type {type(value).__name__} (dtype {array.dtype})")
+    if like.dtype.kind == "f" and array.dtype.kind in "biuf":
+        array = array.astype(like.dtype, copy=False)
+    elif array.dtype.kind == "f" and array.dtype != backend.get_default_dtype():
+        array = array.astype(backend.get_default_dtype())
+    return _wrap(array, False, None)
+
+
+def operand_array(target: Tensor, value: Any, op: str) -> Any:
+    """The array (or scalar) to combine into `target` in place."""
+    if isinstance(value, SCALAR_TYPES):
+        return value
+    if isinstance(value, Tensor):
+        if value.device != target.device:
+            raise RuntimeError(f"{op}: operand is on {value.device} but the tensor is on {target.device}")
+        return value.data
+    return as_operand(value, target, op).data
+
+
+def normalize_dim(dim: Any, ndim: int, op: str = "dim") -> int:
+    """A dimension index in [0, ndim), accepting negative indices as Python does."""
+    if isinstance(dim, bool) or not isinstance(dim, int | numpy.integer):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(
+            f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension{'s' if ndim != 1 else ''} "
+            f"(expected {-bound} to {bound - 1})"
+        )
+    return int(dim) % bound
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """None (all dimensions) or a sorted tuple of distinct dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if not isinstance(dim, Sequence) else tuple(dim)
+    result = tuple(sorted(normalize_dim(d, ndim, op) for d in dims))
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+    return result
+
+
+def parse_size(args: tuple, op: str, allow_inferred: bool = False, allow_negative: bool = False) -> tuple:
+    """Sizes given as `f(2, 3)` or `f((2, 3))`, validated to be integers."""
+    if len(args) == 1 and isinstance(args[0], Sequence | Tensor):
+        args = tuple(args[0])
+    sizes = []
+    for size in args:
+        if isinstance(size, Tensor):
+            size = size.__index__()
+        if isinstance(size, bool) or not isinstance(size, int | numpy.integer):
+            raise TypeError(f"{op}: sizes must be integers, got {args!r}")
+        sizes.append(int(size))
+    if not allow_negative:
+        lowest = -1 if allow_inferred else 0
+        if any(s < lowest for s in sizes):
+            raise ValueError(f"{op}: sizes must be non-negative, got {tuple(sizes)}")
+        if allow_inferred and sizes.count(-1) > 1:
+            raise ValueError(f"{op}: only one dimension can be inferred (-1), got {tuple(sizes)}")
+    return tuple(sizes)

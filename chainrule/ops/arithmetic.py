@@ -1,0 +1,345 @@
+"""Arithmetic: + - * / ** and negation, between tensors (broadcasting) or with a Python scalar.
+
+A scalar operand gets its own op (AddScalar, MulScalar, ...) so it needs no tensor, no broadcasting
+and no gradient of its own. `sum_to` undoes broadcasting in every backward.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy
+
+from chainrule import backend
+from chainrule.autograd.function import Function, sum_to
+from chainrule.ops import _checks
+from chainrule.ops.elementwise import where
+from chainrule.tensor import Tensor, _wrap
+
+_SCALARS = _checks.SCALAR_TYPES
+
+
+class Add(Function):
+    """d(x + y)/dx = 1, d(x + y)/dy = 1."""
+
+    def forward(self, x, y):
+        self.shapes = (x.shape, y.shape)
+        return x + y
+
+    def backward(self, grad):
+        return sum_to(grad, self.shapes[0]), sum_to(grad, self.shapes[1])
+
+    def vjp(self, grad):
+        return grad.sum_to_size(self.shapes[0]), grad.sum_to_size(self.shapes[1])
+
+
+class Sub(Function):
+    """d(x - y)/dx = 1, d(x - y)/dy = -1."""
+
+    def forward(self, x, y):
+        self.shapes = (x.shape, y.shape)
+        return x - y
+
+    def backward(self, grad):
+        grad_y = sum_to(-grad, self.shapes[1]) if self.parents[1] is not None else None
+        return sum_to(grad, self.shapes[0]), grad_y
+
+    def vjp(self, grad):
+        return grad.sum_to_size(self.shapes[0]), (-grad).sum_to_size(self.shapes[1])
+
+
+class Mul(Function):
+    """d(x * y)/dx = y, d(x * y)/dy = x."""
+
+    saves_inputs = True
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        grad_x = sum_to(grad * y, x.shape) if self.parents[0] is not None else None
+        grad_y = sum_to(grad * x, y.shape) if self.parents[1] is not None else None
+        return grad_x, grad_y
+
+    def vjp(self, grad):
+        x, y = self.input_tensors()
+        return (grad * y).sum_to_size(x.shape), (grad * x).sum_to_size(y.shape)
+
+
+class Div(Function):
+    """d(x / y)/dx = 1 / y, d(x / y)/dy = -x / y^2."""
+
+    saves_inputs = True
+
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        grad_x = grad / y
+        grad_y = sum_to(-grad_x * x / y, y.shape) if self.parents[1] is not None else None
+        return sum_to(grad_x, x.shape), grad_y
+
+    def vjp(self, grad):
+        x, y = self.input_tensors()
+        grad_x = grad / y
+        return grad_x.sum_to_size(x.shape), (-grad_x * x / y).sum_to_size(y.shape)
+
+
+class Pow(Function):
+    """d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x (taken as 0 where x = 0 and y >= 0, as PyTorch)."""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, y):
+        return x**y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        xp = backend.array_module(x)
+        grad_x = grad_y = None
+        if self.parents[0] is not None:
+            grad_x = sum_to(grad * y * x ** (y - 1), x.shape)
+        if self.parents[1] is not None:
+            zero_base = x == 0
+            log_x = xp.log(xp.where(zero_base, 1, x))
+            grad_y = xp.where(zero_base & (y >= 0), 0, grad * self.output * log_x)
+            grad_y = sum_to(grad_y, y.shape)
+        return grad_x, grad_y
+
+    def vjp(self, grad):
+        x, y = self.input_tensors()
+        grad_x = (grad * y * x ** (y - 1)).sum_to_size(x.shape)
+        x_array, y_array = self.inputs
+        zero_base = x_array == 0
+        log_x = where(_wrap(zero_base, False, None), 1.0, x).log()
+        no_gradient = _wrap(zero_base & (y_array >= 0), False, None)
+        grad_y = where(no_gradient, 0.0, grad * self.output_tensor() * log_x)
+        return grad_x, grad_y.sum_to_size(y.shape)
+
+
+class Neg(Function):
+    """d(-x)/dx = -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+    def vjp(self, grad):
+        return -grad
+
+
+class AddScalar(Function):
+    """d(x + c)/dx = 1."""
+
+    def __init__(self, constant):
+        self.constant = constant
+
+    def forward(self, x):
+        return x + self.constant
+
+    def backward(self, grad):
+        return grad
+
+    def vjp(self, grad):
+        return grad
+
+
+class RSubScalar(Function):
+    """d(c - x)/dx = -1."""
+
+    def __init__(self, constant):
+        self.constant = constant
+
+    def forward(self, x):
+        return self.constant - x
+
+    def backward(self, grad):
+        return -grad
+
+    def vjp(self, grad):
+        return -grad
+
+
+class MulScalar(Function):
+    """d(c x)/dx = c."""
+
+    def __init__(self, constant):
+        self.constant = constant
+
+    def forward(self, x):
+        return x * self.constant
+
+    def backward(self, grad):
+        return grad * self.constant
+
+    def vjp(self, grad):
+        return grad * self.constant
+
+
+class DivScalar(Function):
+    """d(x / c)/dx = 1 / c."""
+
+    def __init__(self, constant):
+        self.constant = constant
+
+    def forward(self, x):
+        return x / self.constant
+
+    def backward(self, grad):
+        return grad / self.constant
+
+    def vjp(self, grad):
+        return grad / self.constant
+
+
+class RDivScalar(Function):
+    """d(c / x)/dx = -c / x^2 = -(c / x) / x."""
+
+    saves_inputs = True
+    saves_output = True
+
+    def __init__(self, constant):
+        self.constant = constant
+
+    def forward(self, x):
+        return self.constant / x
+
+    def backward(self, grad):
+        return -grad * self.output / self.inputs[0]
+
+    def vjp(self, grad):
+        (x,) = self.input_tensors()
+        return -grad * self.output_tensor() / x
+
+
+class PowScalar(Function):
+    """d(x^p)/dx = p x^(p-1)."""
+
+    saves_inputs = True
+
+    def __init__(self, exponent):
+        self.exponent = exponent
+
+    def forward(self, x):
+        return x**self.exponent
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        if self.exponent == 2:
+            return grad * 2 * x
+        return grad * self.exponent * x ** (self.exponent - 1)
+
+    def vjp(self, grad):
+        (x,) = self.input_tensors()
+        return grad * self.exponent * x ** (self.exponent - 1)
+
+
+class RPowScalar(Function):
+    """d(c^x)/dx = c^x log c."""
+
+    saves_output = True
+
+    def __init__(self, base):
+        self.base = base
+
+    def forward(self, x):
+        return self.base**x
+
+    def backward(self, grad):
+        return grad * self.output * math.log(self.base)
+
+    def vjp(self, grad):
+        return grad * self.output_tensor() * math.log(self.base)
+
+
+# -- public functions ------------------------------------------------------------------------------
+def _scalar(value: Any) -> Any:
+    """A Python number: NumPy scalars would otherwise promote float32 data to float64."""
+    return value.item() if isinstance(value, numpy.generic) else value
+
+
+def _float_for(x: Tensor, constant: Any) -> Tensor:
+    """Integer data combined with a float scalar computes in the default float dtype, as in PyTorch."""
+    if isinstance(constant, float) and x.data.dtype.kind != "f":
+        return x.to(backend.get_default_dtype())
+    return x
+
+
+def _pair(input: Any, other: Any, op: str) -> tuple[Tensor, Tensor]:
+    if not isinstance(input, Tensor):
+        input = _checks.as_operand(input, other, op)
+    elif not isinstance(other, Tensor):
+        other = _checks.as_operand(other, input, op)
+    _checks.check_pair(input, other, op)
+    return input, other
+
+
+def add(input: Any, other: Any) -> Tensor:
+    """input + other, broadcasting."""
+    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+        other = _scalar(other)
+        return AddScalar(other).apply(_float_for(input, other))
+    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+        input = _scalar(input)
+        return AddScalar(input).apply(_float_for(other, input))
+    return Add().apply(*_pair(input, other, "add"))
+
+
+def sub(input: Any, other: Any) -> Tensor:
+    """input - other, broadcasting."""
+    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+        other = _scalar(other)
+        return AddScalar(-other).apply(_float_for(input, other))
+    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+        input = _scalar(input)
+        return RSubScalar(input).apply(_float_for(other, input))
+    return Sub().apply(*_pair(input, other, "sub"))
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """input * other, broadcasting."""
+    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+        other = _scalar(other)
+        return MulScalar(other).apply(_float_for(input, other))
+    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+        input = _scalar(input)
+        return MulScalar(input).apply(_float_for(other, input))
+    return Mul().apply(*_pair(input, other, "mul"))
+
+
+def _true_float(x: Tensor) -> Tensor:
+    return x if x.data.dtype.kind == "f" else x.to(backend.get_default_dtype())
+
+
+def div(input: Any, other: Any) -> Tensor:
+    """input / other (true division: integer tensors give the default float dtype)."""
+    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+        return DivScalar(_scalar(other)).apply(_true_float(input))
+    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+        return RDivScalar(_scalar(input)).apply(_true_float(other))
+    input, other = _pair(input, other, "div")
+    return Div().apply(_true_float(input), _true_float(other))
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent, either of them a tensor."""
+    if isinstance(exponent, _SCALARS) and isinstance(input, Tensor):
+        exponent = _scalar(exponent)
+        return PowScalar(exponent).apply(_float_for(input, exponent))
+    if isinstance(input, _SCALARS) and isinstance(exponent, Tensor):
+        input = _scalar(input)
+        if input <= 0:
+            raise ValueError(f"pow: a scalar base must be positive to differentiate c ** x, got {input}")
+        return RPowScalar(input).apply(_true_float(exponent))
+    return Pow().apply(*_pair(input, exponent, "pow"))
+
+
+def neg(input: Tensor) -> Tensor:
+    """-input."""
+    return Neg().apply(input)

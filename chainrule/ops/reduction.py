@@ -1,0 +1,351 @@
+"""Reductions: sum, mean, max/min, var/std, logsumexp, and the index/boolean reductions without gradient.
+
+Every backward first puts the reduced axes back as size-1 dimensions (`_keep`), then broadcasts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from chainrule import backend
+from chainrule.autograd.function import Function, sum_to
+from chainrule.ops import _checks
+from chainrule.tensor import Tensor, _wrap
+
+
+def _keep(grad: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
+    """`grad` of a reduction, reshaped so that it broadcasts against the input again."""
+    if keepdim or not shape:
+        return grad
+    if axes is None:
+        return grad.reshape((1,) * len(shape))
+    kept = list(grad.shape)
+    for axis in axes:
+        kept.insert(axis, 1)
+    return grad.reshape(tuple(kept))
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    count = 1
+    for axis, size in enumerate(shape):
+        if axes is None or axis in axes:
+            count *= size
+    return count
+
+
+class Sum(Function):
+    """d/dx sum(x) = 1 for every summed element."""
+
+    def __init__(self, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        grad = _keep(grad, self.shape, self.axes, self.keepdim)
+        return backend.array_module(grad).broadcast_to(grad, self.shape)
+
+    def vjp(self, grad):
+        return _keep(grad, self.shape, self.axes, self.keepdim).expand(self.shape)
+
+
+class Mean(Function):
+    """d/dx mean(x) = 1 / n for every averaged element."""
+
+    def __init__(self, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.count = _count(x.shape, self.axes)
+        return x.mean(axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        grad = _keep(grad / self.count, self.shape, self.axes, self.keepdim)
+        return backend.array_module(grad).broadcast_to(grad, self.shape)
+
+    def vjp(self, grad):
+        return _keep(grad / self.count, self.shape, self.axes, self.keepdim).expand(self.shape)
+
+
+class SumTo(Function):
+    """Sum over broadcast axes down to `shape`; its gradient broadcasts back."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return sum_to(x, self.shape)
+
+    def backward(self, grad):
+        return backend.array_module(grad).broadcast_to(grad, self.input_shape)
+
+    def vjp(self, grad):
+        return grad.expand(self.input_shape)
+
+
+class Amax(Function):
+    """d max(x) goes to the maximal elements, split evenly between ties (PyTorch's amax/max())."""
+
+    def __init__(self, axes, keepdim, smallest=False):
+        self.axes, self.keepdim, self.smallest = axes, keepdim, smallest
+
+    def forward(self, x):
+        reduce = x.min if self.smallest else x.max
+        result = reduce(axis=self.axes, keepdims=True)
+        mask = (x == result).astype(x.dtype)
+        self.weights = mask / mask.sum(axis=self.axes, keepdims=True)
+        return result if self.keepdim else result.reshape(_reduced_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        return _keep(grad, self.weights.shape, self.axes, self.keepdim) * self.weights
+
+    def vjp(self, grad):
+        return _keep(grad, self.weights.shape, self.axes, self.keepdim) * _wrap(self.weights, False, None)
+
+
+class MaxDim(Function):
+    """max(x, dim) values: the gradient goes to the selected index of each slice."""
+
+    def __init__(self, axis, keepdim, smallest=False):
+        self.axis, self.keepdim, self.smallest = axis, keepdim, smallest
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        find = xp.argmin if self.smallest else xp.argmax
+        self.indices = find(x, axis=self.axis, keepdims=True)
+        values = xp.take_along_axis(x, self.indices, axis=self.axis)
+        self.shape = x.shape
+        return values if self.keepdim else values.squeeze(self.axis)
+
+    def _one_hot(self, dtype):
+        xp = backend.array_module(self.indices)
+        positions = xp.arange(self.shape[self.axis]).reshape(
+            (-1,) + (1,) * (len(self.shape) - self.axis - 1)
+        )
+        return (positions == self.indices).astype(dtype)
+
+    def backward(self, grad):
+        grad = grad if self.keepdim else backend.array_module(grad).expand_dims(grad, self.axis)
+        return grad * self._one_hot(grad.dtype)
+
+    def vjp(self, grad):
+        grad = grad if self.keepdim else grad.unsqueeze(self.axis)
+        return grad * _wrap(self._one_hot(grad.dtype), False, None)
+
+
+class Var(Function):
+    """d var(x)/dx = 2 (x - mean(x)) / (n - correction)."""
+
+    saves_inputs = True
+
+    def __init__(self, axes, correction, keepdim):
+        self.axes, self.correction, self.keepdim = axes, correction, keepdim
+
+    def forward(self, x):
+        self.divisor = max(_count(x.shape, self.axes) - self.correction, 0)
+        self.centered = x - x.mean(axis=self.axes, keepdims=True)
+        squares = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
+        xp = backend.array_module(x)
+        with _errstate(xp):
+            return squares / self.divisor
+
+    def backward(self, grad):
+        grad = _keep(grad, self.centered.shape, self.axes, self.keepdim)
+        return grad * self.centered * (2.0 / self.divisor)
+
+    def vjp(self, grad):
+        (x,) = self.input_tensors()
+        grad = _keep(grad, x.shape, self.axes, self.keepdim)
+        centered = x - x.mean(self.axes, keepdim=True)
+        return grad * centered * (2.0 / self.divisor)
+
+
+class LogSumExp(Function):
+    """d/dx log(sum(exp(x))) = softmax(x); computed after subtracting the max, so it never overflows."""
+
+    saves_inputs = True
+    saves_output = True
+
+    def __init__(self, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        peak = x.max(axis=self.axes, keepdims=True)
+        peak = xp.where(xp.isfinite(peak), peak, 0)
+        result = xp.log(xp.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
+        return result if self.keepdim else result.reshape(_reduced_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        xp = backend.array_module(x)
+        kept = _keep(self.output, x.shape, self.axes, self.keepdim)
+        return _keep(grad, x.shape, self.axes, self.keepdim) * xp.exp(x - kept)
+
+    def vjp(self, grad):
+        (x,) = self.input_tensors()
+        kept = _keep(self.output_tensor(), x.shape, self.axes, self.keepdim)
+        return _keep(grad, x.shape, self.axes, self.keepdim) * (x - kept).exp()
+
+
+class _errstate:
+    """numpy.errstate(divide='ignore', invalid='ignore') where the array module has it (CuPy doesn't warn)."""
+
+    def __init__(self, xp):
+        self.context = xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else None
+
+    def __enter__(self):
+        if self.context is not None:
+            self.context.__enter__()
+
+    def __exit__(self, *exc_info):
+        if self.context is not None:
+            self.context.__exit__(*exc_info)
+
+
+def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
+    if axes is None:
+        return ()
+    return tuple(size for axis, size in enumerate(shape) if axis not in axes)
+
+
+# -- public functions ------------------------------------------------------------------------------
+class MaxResult(NamedTuple):
+    """`max(x, dim)` returns the values and their indices, as PyTorch's `torch.return_types.max`."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _axes(input: Tensor, dim: Any, op: str) -> tuple | None:
+    axes = _checks.normalize_dims(dim, input.ndim, op)
+    return None if input.ndim == 0 else axes
+
+
+def _need_float(input: Tensor, op: str) -> None:
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; use .float()")
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Sum over `dim` (an int, a tuple of ints, or None for all dimensions)."""
+    return Sum(_axes(input, dim, "sum"), keepdim).apply(input)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Average over `dim` (an int, a tuple of ints, or None for all dimensions)."""
+    _need_float(input, "mean")
+    return Mean(_axes(input, dim, "mean"), keepdim).apply(input)
+
+
+def sum_to_size(input: Tensor, shape: tuple) -> Tensor:
+    """Sum broadcast dimensions away so that the result has `shape` (which must broadcast to input's)."""
+    shape = tuple(shape)
+    if shape == input.shape:
+        return input
+    lead = input.ndim - len(shape)
+    if lead < 0 or any(s not in (1, n) for s, n in zip(shape, input.shape[lead:], strict=True)):
+        raise ValueError(f"sum_to_size: shape {shape} does not broadcast to the tensor's shape {input.shape}")
+    return SumTo(shape).apply(input)
+
+
+def _extreme(input: Tensor, dim: Any, keepdim: bool, smallest: bool) -> Any:
+    op = "min" if smallest else "max"
+    if input.data.size == 0:
+        raise RuntimeError(f"{op}: the tensor is empty (shape {input.shape}); there is no {op}imum")
+    if dim is None:
+        return Amax(None, False, smallest).apply(input)
+    axis = _checks.normalize_dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        return MaxResult(input, _wrap(backend.array_module(input.data).zeros((), dtype=backend.int64), False, None))
+    function = MaxDim(axis, keepdim, smallest)
+    values = function.apply(input)
+    indices = function.indices if keepdim else function.indices.squeeze(axis)
+    return MaxResult(values, _wrap(indices.astype(backend.int64, copy=False), False, None))
+
+
+def max(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The largest element, or with `dim` the pair (values, indices) along it."""
+    return _extreme(input, dim, keepdim, smallest=False)
+
+
+def min(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The smallest element, or with `dim` the pair (values, indices) along it."""
+    return _extreme(input, dim, keepdim, smallest=True)
+
+
+def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Largest values over `dim`; ties share the gradient evenly."""
+    return Amax(_axes(input, dim, "amax"), keepdim).apply(input)
+
+
+def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Smallest values over `dim`; ties share the gradient evenly."""
+    return Amax(_axes(input, dim, "amin"), keepdim, smallest=True).apply(input)
+
+
+def _correction(unbiased: bool | None, correction: int | None, op: str) -> int:
+    if unbiased is not None and correction is not None:
+        raise ValueError(f"{op}: pass either unbiased or correction, not both")
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: int | None = None) -> Tensor:
+    """Variance over `dim`, dividing by n - correction (correction=1, Bessel's, by default as PyTorch)."""
+    _need_float(input, "var")
+    return Var(_axes(input, dim, "var"), _correction(unbiased, correction, "var"), keepdim).apply(input)
+
+
+def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: int | None = None) -> Tensor:
+    """Standard deviation over `dim`: sqrt(var)."""
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(input))) over `dim`, stable for large values."""
+    _need_float(input, "logsumexp")
+    return LogSumExp(_axes(input, dim, "logsumexp"), keepdim).apply(input)
+
+
+def _arg(input: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
+    xp = backend.array_module(input.data)
+    if input.data.size == 0:
+        raise RuntimeError(f"{op}: the tensor is empty (shape {input.shape})")
+    find = xp.argmax if op == "argmax" else xp.argmin
+    if dim is None:
+        index = find(input.data)
+        result = index.reshape((1,) * input.ndim) if keepdim else xp.asarray(index)
+    else:
+        axis = _checks.normalize_dim(dim, input.ndim, op)
+        result = find(input.data, axis=axis, keepdims=keepdim) if input.ndim else xp.asarray(0)
+    return _wrap(xp.asarray(result, dtype=backend.int64), False, None)
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor when dim is None)."""
+    return _arg(input, dim, keepdim, "argmax")
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor when dim is None)."""
+    return _arg(input, dim, keepdim, "argmin")
+
+
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether any element (along `dim`) is true; no gradient."""
+    xp = backend.array_module(input.data)
+    return _wrap(xp.asarray(input.data.any(axis=_axes(input, dim, "any"), keepdims=keepdim)), False, None)
+
+
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether every element (along `dim`) is true; no gradient."""
+    xp = backend.array_module(input.data)
+    return _wrap(xp.asarray(input.data.all(axis=_axes(input, dim, "all"), keepdims=keepdim)), False, None)

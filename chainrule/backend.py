@@ -6,6 +6,7 @@ CuPy is imported only when a CUDA device is first asked for, so a CPU install ne
 from __future__ import annotations
 
 import builtins
+import itertools
 from types import ModuleType
 from typing import Any
 
@@ -174,15 +175,21 @@ def move(array: Any, device: Device) -> Any:
 
 # -- global switches -------------------------------------------------------------------------------
 class _GradState:
-    """Whether ops record a graph; read by every op, switched by `no_grad`/`enable_grad` (process-wide)."""
+    """Autograd's switches: whether ops record a graph (`no_grad`/`enable_grad` set it, process-wide), and
+    the sequence number of the latest in-place change, so backward checks saved tensors only after one."""
 
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "last_inplace")
 
     def __init__(self) -> None:
         self.enabled = True
+        self.last_inplace = 0
 
 
 GRAD_MODE = _GradState()
+
+# One clock numbers graph nodes as they are created and in-place changes as they happen: a node saw a
+# tensor unchanged iff the tensor's last change (its version) is older than the node.
+next_sequence = itertools.count(1).__next__
 
 
 # -- random state ------------------------------------------------------------------------------------

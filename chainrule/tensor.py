@@ -11,6 +11,7 @@ import numpy
 
 from chainrule import backend
 from chainrule.backend import GRAD_MODE as _GRAD_MODE
+from chainrule.backend import next_sequence as _next_sequence
 
 _object_new = object.__new__
 _Scalar = (int, float, bool, numpy.number, numpy.bool_)
@@ -232,6 +233,10 @@ class Tensor:
         return _HookHandle(owner._hooks, hook)
 
     # -- in-place changes, outside autograd ---------------------------------------------------------
+    def _bump_version(self) -> None:
+        """Record an in-place change: nodes created before it that saved this memory will refuse backward."""
+        self._version[0] = _GRAD_MODE.last_inplace = _next_sequence()
+
     def _check_inplace(self, what: str) -> None:
         if self._requires_grad and _GRAD_MODE.enabled:
             kind = "a leaf tensor that requires grad" if self.grad_fn is None else "a tensor in the graph"
@@ -252,7 +257,7 @@ class Tensor:
                 f"{what}: can't write the result into a tensor of shape {self.shape} and dtype "
                 f"{backend.dtype_name(self.dtype)}: {error}"
             ) from None
-        self._version[0] += 1
+        self._bump_version()
         return self
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -282,7 +287,7 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_()")
         self.data[...] = _ops.operand_array(self, value, "fill_()")
-        self._version[0] += 1
+        self._bump_version()
         return self
 
     def zero_(self) -> Tensor:
@@ -298,7 +303,7 @@ class Tensor:
             self.data[...] = value
         except ValueError as error:
             raise ValueError(f"copy_(): can't copy shape {numpy.shape(value)} into {self.shape}: {error}") from None
-        self._version[0] += 1
+        self._bump_version()
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -310,7 +315,7 @@ class Tensor:
             self.data[_ops.index_arrays(index)] = array
         except (IndexError, ValueError) as error:
             raise type(error)(f"assignment to tensor of shape {self.shape} at index {index!r}: {error}") from None
-        self._version[0] += 1
+        self._bump_version()
 
     # -- Python protocols --------------------------------------------------------------------------
     __hash__ = object.__hash__

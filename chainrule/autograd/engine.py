@@ -7,9 +7,9 @@ runs once, after all its consumers, with no recursion and no separate graph trav
 
 from __future__ import annotations
 
-import heapq
 import weakref
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy
@@ -54,7 +54,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
         else:
             target[key] = grad
             if node is not None:
-                heapq.heappush(heap, (-node._seq, node))
+                heappush(heap, (-node._seq, node))
 
     captured: dict = {}
     wanted_nodes: dict = {}
@@ -64,24 +64,25 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
                 wanted_nodes.setdefault(tensor.grad_fn, []).append(index)
 
     while heap:
-        node = heapq.heappop(heap)[1]
+        node = heappop(heap)[1]
         grad = grads.pop(node)
-        if node._released:
+        parents = node.parents
+        if parents is None:
             raise RuntimeError(
                 f"trying to backward through the graph a second time ({node.name} already freed its saved "
                 "values). Pass retain_graph=True to the first backward() if you need to go through it again"
             )
-        if node._hooks is not None or node._retain is not None:
-            grad = _run_node_hooks(node, grad, create_graph, shared)
-        if node in wanted_nodes:
+        if node._hooks is not None:
+            grad = _run_hooks(node._hooks, grad, create_graph, shared)
+        if wanted_nodes and node in wanted_nodes:
             for index in wanted_nodes[node]:
                 captured[index] = grad
-        if node._versions is not None:
+        if node._counters is not None and _GRAD_MODE.last_inplace > node._seq:
             node.check_versions()
         input_grads = node.vjp(_as_tensor(grad)) if create_graph else node.backward(grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        for parent, input_grad in zip(node.parents, input_grads, strict=False):
+        for parent, input_grad in zip(parents, input_grads):  # noqa: B905 (strict= costs 0.2 µs a node)
             if parent is None or input_grad is None:
                 continue
             if parent._is_function:
@@ -89,24 +90,24 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
                     grads[parent] = grads[parent] + input_grad
                 else:
                     grads[parent] = input_grad
-                    heapq.heappush(heap, (-parent._seq, parent))
+                    heappush(heap, (-parent._seq, parent))
             elif parent in leaf_grads:
                 leaf_grads[parent] = leaf_grads[parent] + input_grad
             else:
                 leaf_grads[parent] = input_grad
         if not retain_graph:
-            node.release()
+            node.release()  # frees the saved arrays now, not when the whole graph goes
 
     if inputs is not None:
         for index, tensor in enumerate(inputs):
             if tensor.grad_fn is None and tensor in leaf_grads:
-                captured[index] = _run_leaf_hooks(tensor, leaf_grads[tensor], create_graph)
+                grad = leaf_grads[tensor]
+                captured[index] = _run_hooks(tensor._hooks, grad, create_graph, shared) if tensor._hooks else grad
         return [_as_tensor(captured[i]) if i in captured else None for i in range(len(inputs))]
 
     for leaf, grad in leaf_grads.items():
         if leaf._hooks is not None:
-            grad = _run_leaf_hooks(leaf, grad, create_graph)
-            shared.add(id(grad))
+            grad = _run_hooks(leaf._hooks, grad, create_graph, shared)
         _accumulate(leaf, grad, create_graph, shared)
     return None
 
@@ -132,19 +133,10 @@ def _hook_result(hook, grad, create_graph):
     return result if create_graph else result.data
 
 
-def _run_node_hooks(node, grad, create_graph, shared):
-    for hook in node._hooks or ():
+def _run_hooks(hooks: list, grad: Any, create_graph: bool, shared: set) -> Any:
+    for hook in hooks:
         grad = _hook_result(hook, grad, create_graph)
-    if node._retain is not None:
-        tensor = node._retain()
-        if tensor is not None:
-            tensor.grad = _as_tensor(grad) if create_graph else _wrap(_as_array(grad).copy(), False, None)
-    return grad
-
-
-def _run_leaf_hooks(leaf, grad, create_graph):
-    for hook in leaf._hooks or ():
-        grad = _hook_result(hook, grad, create_graph)
+    shared.add(id(grad))  # a hook may keep or return an array it also holds
     return grad
 
 
@@ -167,9 +159,25 @@ def _accumulate(leaf: Tensor, grad: Any, create_graph: bool, shared: set) -> Non
         leaf.grad = _wrap(current.data + grad, False, None)
     else:
         current.data += grad
-        current._version[0] += 1
+        current._bump_version()
+
+
+class RetainGrad:
+    """The hook behind `Tensor.retain_grad()`: stores a non-leaf tensor's gradient in its `.grad`."""
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = weakref.ref(tensor)
+
+    def __call__(self, grad: Tensor) -> None:
+        tensor = self.tensor()
+        if tensor is not None:
+            tensor.grad = grad if grad.requires_grad else _wrap(grad.data.copy(), False, None)
 
 
 def retain_grad(tensor: Tensor) -> None:
     """Keep the gradient of a non-leaf tensor in its `.grad` after backward."""
-    tensor.grad_fn._retain = weakref.ref(tensor)
+    hooks = tensor.grad_fn._hooks
+    if hooks is None:
+        hooks = tensor.grad_fn._hooks = []
+    if not any(isinstance(hook, RetainGrad) and hook.tensor() is tensor for hook in hooks):
+        hooks.append(RetainGrad(tensor))

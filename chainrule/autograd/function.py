@@ -12,12 +12,12 @@ differentiable backward. Anything else an op needs (a mask, a shape) it sets on 
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from chainrule.autograd.grad_mode import STATE as _GRAD_MODE
+from chainrule.backend import GRAD_MODE as _GRAD_MODE
+from chainrule.backend import next_sequence as _next_sequence
 from chainrule.tensor import Tensor, _wrap
 
 if TYPE_CHECKING:
@@ -25,25 +25,26 @@ if TYPE_CHECKING:
 
 _ndarray = numpy.ndarray
 _generic = numpy.generic
-_sequence = itertools.count()
+_new_tensor = object.__new__
 
 
 class Function:
     """Base of every op. Instances are single-use: `Mul().apply(a, b)`.
 
     A recorded instance is a graph node: `parents[i]` is the node that produced input i, the input
-    itself when it is a leaf that requires grad, or None when no gradient flows to it.
+    itself when it is a leaf that requires grad, or None when no gradient flows to it. `backward` must
+    not modify `grad` in place: the engine may hand the same array to several consumers.
     """
+
+    # parents and the creation number live in slots, so that `release` can drop everything else at once
+    __slots__ = ("__dict__", "__weakref__", "_seq", "parents")
 
     saves_inputs = False
     saves_output = False
     is_view = False  # the output shares memory (and so its version counter) with input 0
     _is_function = True
-    _released = False
     _hooks: list[Callable] | None = None
-    _retain: Any = None  # weak reference to the output tensor whose .grad is retained
-    _versions: tuple | None = None
-    parents: tuple = ()
+    _counters: tuple | None = None  # version counters of the saved tensors (outputs last)
 
     def forward(self, *arrays: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward")
@@ -66,56 +67,69 @@ class Function:
         return f"<{self.name}Backward>"
 
     def apply(self, *inputs: Tensor) -> Tensor:
-        arrays = [t.data for t in inputs]
+        """Run forward on the inputs' arrays; record this node when grad mode is on and an input needs grad."""
+        # The per-op hot path: one- and two-input cases spelled out, Tensor built in place (as `_wrap`).
+        count = len(inputs)
+        if count == 2:
+            x, y = inputs
+            arrays = (x.data, y.data)
+            requires_grad = x._requires_grad or y._requires_grad
+        elif count == 1:
+            x = inputs[0]
+            arrays = (x.data,)
+            requires_grad = x._requires_grad
+        else:
+            x = inputs[0]
+            arrays = tuple([t.data for t in inputs])
+            requires_grad = any([t._requires_grad for t in inputs])
         out = self.forward(*arrays)
         if out.__class__ is not _ndarray and isinstance(out, _generic):
             out = numpy.asarray(out)
-        if _GRAD_MODE.enabled:
-            parents = []
-            requires_grad = False
-            for t in inputs:
-                if t._requires_grad:
-                    requires_grad = True
-                    parents.append(t.grad_fn or t)
-                else:
-                    parents.append(None)
-            if requires_grad:
-                self.parents = tuple(parents)
-                self._seq = next(_sequence)
-                result = _wrap(out, True, self)
-                if self.is_view:
-                    result._version = inputs[0]._version
-                if self.saves_inputs:
-                    self.inputs = arrays
-                    self._versions = tuple((t._version, t._version[0], i) for i, t in enumerate(inputs))
-                if self.saves_output:
-                    self.output = out
-                    saved = (result._version, result._version[0], -1)
-                    self._versions = (*self._versions, saved) if self._versions else (saved,)
-                return result
-        result = _wrap(out, False, None)
-        if self.is_view:
-            result._version = inputs[0]._version
+        result = _new_tensor(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._version = x._version if self.is_view else [0]
+        if not (requires_grad and _GRAD_MODE.enabled):
+            result._requires_grad = False
+            result.grad_fn = None
+            return result
+        result._requires_grad = True
+        result.grad_fn = self
+        if count == 2:
+            self.parents = (
+                (x.grad_fn or x) if x._requires_grad else None,
+                (y.grad_fn or y) if y._requires_grad else None,
+            )
+        elif count == 1:
+            self.parents = (x.grad_fn or x,)
+        else:
+            self.parents = tuple([(t.grad_fn or t) if t._requires_grad else None for t in inputs])
+        self._seq = _next_sequence()
+        if self.saves_inputs:
+            self.inputs = arrays
+            self._counters = tuple([t._version for t in inputs])
+        if self.saves_output:
+            self.output = out
+            self._counters = (*self._counters, result._version) if self.saves_inputs else (result._version,)
         return result
 
     # -- what the engine uses ------------------------------------------------------------------------
     def check_versions(self) -> None:
-        """Raise if an array this node saved has been modified in place since forward."""
-        for counter, expected, index in self._versions:
-            if counter[0] != expected:
-                which = "its output" if index < 0 else f"input {index}"
+        """Raise if an array this node saved was changed in place after the node was created."""
+        for index, counter in enumerate(self._counters):
+            if counter[0] > self._seq:
+                which = f"input {index}" if self.saves_inputs and index < len(self.parents) else "its output"
                 raise RuntimeError(
-                    f"a tensor needed to compute gradients was modified in place: {which} of {self.name} "
-                    f"is at version {counter[0]}, expected version {expected}. Do not change it in place "
-                    "(t[...] = v, t += v, t.zero_()) between forward and backward; use an out-of-place "
-                    "op or .clone() it first"
+                    f"a tensor needed to compute gradients was modified in place: {which} of {self.name} was "
+                    "changed (t[...] = v, t += v, t.zero_(), ...) after the op used it and before backward. "
+                    "Use an out-of-place op, or .clone() the tensor before changing it"
                 )
 
     def release(self) -> None:
-        """Drop everything forward saved, keeping only the structure; a second backward then raises."""
-        parents, seq = self.parents, self._seq
+        """Drop what forward saved and the links to the inputs; a second backward through it raises."""
         self.__dict__.clear()
-        self.parents, self._seq, self._released = parents, seq, True
+        self.parents = None
 
     def needs_grad(self, index: int) -> bool:
         """Whether input `index` wants a gradient (skip computing it otherwise)."""

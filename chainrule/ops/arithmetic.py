@@ -18,6 +18,7 @@ from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor, _wrap
 
 _SCALARS = _checks.SCALAR_TYPES
+_ndarray = numpy.ndarray
 
 
 class Add(Function):
@@ -28,7 +29,10 @@ class Add(Function):
         return x + y
 
     def backward(self, grad):
-        return sum_to(grad, self.shapes[0]), sum_to(grad, self.shapes[1])
+        x_shape, y_shape = self.shapes
+        if x_shape == y_shape:
+            return grad, grad
+        return sum_to(grad, x_shape), sum_to(grad, y_shape)
 
     def vjp(self, grad):
         return grad.sum_to_size(self.shapes[0]), grad.sum_to_size(self.shapes[1])
@@ -59,8 +63,12 @@ class Mul(Function):
 
     def backward(self, grad):
         x, y = self.inputs
-        grad_x = sum_to(grad * y, x.shape) if self.parents[0] is not None else None
-        grad_y = sum_to(grad * x, y.shape) if self.parents[1] is not None else None
+        parents = self.parents
+        grad_x = grad * y if parents[0] is not None else None
+        grad_y = grad * x if parents[1] is not None else None
+        if x.shape != y.shape:
+            grad_x = None if grad_x is None else sum_to(grad_x, x.shape)
+            grad_y = None if grad_y is None else sum_to(grad_y, y.shape)
         return grad_x, grad_y
 
     def vjp(self, grad):
@@ -280,12 +288,25 @@ def _pair(input: Any, other: Any, op: str) -> tuple[Tensor, Tensor]:
     return input, other
 
 
+def _both_tensors(input: Any, other: Any) -> bool:
+    """The common case, checked first and cheaply: two tensors of one dtype in NumPy arrays."""
+    return (
+        isinstance(other, Tensor)
+        and isinstance(input, Tensor)
+        and input.data.dtype is other.data.dtype
+        and input.data.__class__ is _ndarray
+        and other.data.__class__ is _ndarray
+    )
+
+
 def add(input: Any, other: Any) -> Tensor:
     """input + other, broadcasting."""
-    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+    if _both_tensors(input, other):
+        return Add().apply(input, other)
+    if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return AddScalar(other).apply(_float_for(input, other))
-    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+    if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return AddScalar(input).apply(_float_for(other, input))
     return Add().apply(*_pair(input, other, "add"))
@@ -293,10 +314,12 @@ def add(input: Any, other: Any) -> Tensor:
 
 def sub(input: Any, other: Any) -> Tensor:
     """input - other, broadcasting."""
-    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+    if _both_tensors(input, other):
+        return Sub().apply(input, other)
+    if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return AddScalar(-other).apply(_float_for(input, other))
-    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+    if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return RSubScalar(input).apply(_float_for(other, input))
     return Sub().apply(*_pair(input, other, "sub"))
@@ -304,10 +327,12 @@ def sub(input: Any, other: Any) -> Tensor:
 
 def mul(input: Any, other: Any) -> Tensor:
     """input * other, broadcasting."""
-    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+    if _both_tensors(input, other):
+        return Mul().apply(input, other)
+    if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return MulScalar(other).apply(_float_for(input, other))
-    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+    if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return MulScalar(input).apply(_float_for(other, input))
     return Mul().apply(*_pair(input, other, "mul"))
@@ -319,9 +344,11 @@ def _true_float(x: Tensor) -> Tensor:
 
 def div(input: Any, other: Any) -> Tensor:
     """input / other (true division: integer tensors give the default float dtype)."""
-    if isinstance(other, _SCALARS) and isinstance(input, Tensor):
+    if _both_tensors(input, other) and input.data.dtype.kind == "f":
+        return Div().apply(input, other)
+    if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         return DivScalar(_scalar(other)).apply(_true_float(input))
-    if isinstance(input, _SCALARS) and isinstance(other, Tensor):
+    if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         return RDivScalar(_scalar(input)).apply(_true_float(other))
     input, other = _pair(input, other, "div")
     return Div().apply(_true_float(input), _true_float(other))
@@ -329,10 +356,10 @@ def div(input: Any, other: Any) -> Tensor:
 
 def pow(input: Any, exponent: Any) -> Tensor:
     """input ** exponent, either of them a tensor."""
-    if isinstance(exponent, _SCALARS) and isinstance(input, Tensor):
+    if isinstance(input, Tensor) and isinstance(exponent, _SCALARS):
         exponent = _scalar(exponent)
         return PowScalar(exponent).apply(_float_for(input, exponent))
-    if isinstance(input, _SCALARS) and isinstance(exponent, Tensor):
+    if isinstance(exponent, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         if input <= 0:
             raise ValueError(f"pow: a scalar base must be positive to differentiate c ** x, got {input}")

@@ -17,7 +17,7 @@ from chainrule.tensor import Tensor, _wrap
 
 def _infer_dtype(data: Any, array: Any) -> numpy.dtype:
     """PyTorch's rule: NumPy data keeps its dtype, Python floats become the default float dtype."""
-    if hasattr(data, "dtype") and not isinstance(data, Tensor):
+    if hasattr(data, "dtype"):  # NumPy/CuPy arrays and scalars, and Tensors
         return array.dtype
     if array.dtype.kind == "f":
         return backend.get_default_dtype()

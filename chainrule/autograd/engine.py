@@ -95,8 +95,9 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
                 leaf_grads[parent] = leaf_grads[parent] + input_grad
             else:
                 leaf_grads[parent] = input_grad
-        if not retain_graph:
-            node.release()  # frees the saved arrays now, not when the whole graph goes
+        if not retain_graph:  # free the saved arrays now, not when the whole graph goes (Function.release)
+            node.__dict__.clear()
+            node.parents = None
 
     if inputs is not None:
         for index, tensor in enumerate(inputs):

@@ -108,7 +108,12 @@ class Function:
         self._seq = _next_sequence()
         if self.saves_inputs:
             self.inputs = arrays
-            self._counters = tuple([t._version for t in inputs])
+            if count == 2:
+                self._counters = (x._version, y._version)
+            elif count == 1:
+                self._counters = (x._version,)
+            else:
+                self._counters = tuple([t._version for t in inputs])
         if self.saves_output:
             self.output = out
             self._counters = (*self._counters, result._version) if self.saves_inputs else (result._version,)

@@ -112,8 +112,8 @@ def gradcheck(
             element = numpy.unravel_index(column, inputs[index].shape)
             message = (
                 f"gradcheck: gradient mismatch for input {index} at element {tuple(int(e) for e in element)} "
-                f"(output {output_index}, element {output_element}): analytic {jacobian[row, column]!r}, "
-                f"numerical {numerical[row, column]!r} (atol={atol}, rtol={rtol}; "
+                f"(output {output_index}, element {output_element}): analytic {float(jacobian[row, column])!r}, "
+                f"numerical {float(numerical[row, column])!r} (atol={atol}, rtol={rtol}; "
                 f"{int(bad.sum())} of {bad.size} Jacobian entries differ)"
             )
             if raise_exception:

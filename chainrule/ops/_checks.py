@@ -19,9 +19,7 @@ SCALAR_TYPES = (int, float, bool, numpy.number, numpy.bool_)
 
 def check_pair(a: Tensor, b: Tensor, op: str) -> None:
     """Two tensor operands must live on one device and share a dtype; say which differ and how to fix it."""
-    if a.data.__class__ is not b.data.__class__ or (
-        a.data.__class__ is not numpy.ndarray and a.device != b.device
-    ):
+    if (a.data.__class__ is not numpy.ndarray or b.data.__class__ is not numpy.ndarray) and a.device != b.device:
         raise RuntimeError(
             f"{op}: expected both tensors on the same device, got {a.device} and {b.device}; "
             f"move one with .to('{a.device}')"
@@ -31,6 +29,18 @@ def check_pair(a: Tensor, b: Tensor, op: str) -> None:
             f"{op}: expected tensors of the same dtype, got {backend.dtype_name(a.dtype)} and "
             f"{backend.dtype_name(b.dtype)}; convert one, e.g. .to({backend.dtype_name(a.dtype)})"
         )
+
+
+def broadcast_error(op: str, a: Tensor, b: Tensor, error: Exception) -> Exception:
+    """The error to raise when an op on `a` and `b` failed: a clear one if their shapes don't broadcast."""
+    try:
+        numpy.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        return ValueError(
+            f"{op}: shapes {a.shape} and {b.shape} do not broadcast: aligned from the last dimension, each pair "
+            "of sizes must be equal or one of them 1; reshape or unsqueeze one operand"
+        )
+    return error
 
 
 def as_operand(value: Any, like: Tensor, op: str) -> Tensor:
@@ -62,14 +72,18 @@ def operand_array(target: Tensor, value: Any, op: str) -> Any:
     return as_operand(value, target, op).data
 
 
-def normalize_dim(dim: Any, ndim: int, op: str = "dim") -> int:
-    """A dimension index in [0, ndim), accepting negative indices as Python does."""
+def normalize_dim(dim: Any, ndim: int, op: str = "dim", tensor_ndim: int | None = None) -> int:
+    """A dimension index in [0, ndim), accepting negative indices as Python does.
+
+    `tensor_ndim` is the input's rank for the message when it differs from `ndim` (unsqueeze, stack).
+    """
     if isinstance(dim, bool) or not isinstance(dim, int | numpy.integer):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
     bound = max(ndim, 1)
     if not -bound <= dim < bound:
+        rank = ndim if tensor_ndim is None else tensor_ndim
         raise IndexError(
-            f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension{'s' if ndim != 1 else ''} "
+            f"{op}: dim {dim} is out of range for a tensor with {rank} dimension{'s' if rank != 1 else ''} "
             f"(expected {-bound} to {bound - 1})"
         )
     return int(dim) % bound

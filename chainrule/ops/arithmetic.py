@@ -302,40 +302,61 @@ def _both_tensors(input: Any, other: Any) -> bool:
 def add(input: Any, other: Any) -> Tensor:
     """input + other, broadcasting."""
     if _both_tensors(input, other):
-        return Add().apply(input, other)
+        try:
+            return Add().apply(input, other)
+        except ValueError as error:
+            raise _checks.broadcast_error("add", input, other, error) from None
     if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return AddScalar(other).apply(_float_for(input, other))
     if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return AddScalar(input).apply(_float_for(other, input))
-    return Add().apply(*_pair(input, other, "add"))
+    input, other = _pair(input, other, "add")
+    try:
+        return Add().apply(input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("add", input, other, error) from None
 
 
 def sub(input: Any, other: Any) -> Tensor:
     """input - other, broadcasting."""
     if _both_tensors(input, other):
-        return Sub().apply(input, other)
+        try:
+            return Sub().apply(input, other)
+        except ValueError as error:
+            raise _checks.broadcast_error("sub", input, other, error) from None
     if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return AddScalar(-other).apply(_float_for(input, other))
     if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return RSubScalar(input).apply(_float_for(other, input))
-    return Sub().apply(*_pair(input, other, "sub"))
+    input, other = _pair(input, other, "sub")
+    try:
+        return Sub().apply(input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("sub", input, other, error) from None
 
 
 def mul(input: Any, other: Any) -> Tensor:
     """input * other, broadcasting."""
     if _both_tensors(input, other):
-        return Mul().apply(input, other)
+        try:
+            return Mul().apply(input, other)
+        except ValueError as error:
+            raise _checks.broadcast_error("mul", input, other, error) from None
     if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         other = _scalar(other)
         return MulScalar(other).apply(_float_for(input, other))
     if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         input = _scalar(input)
         return MulScalar(input).apply(_float_for(other, input))
-    return Mul().apply(*_pair(input, other, "mul"))
+    input, other = _pair(input, other, "mul")
+    try:
+        return Mul().apply(input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("mul", input, other, error) from None
 
 
 def _true_float(x: Tensor) -> Tensor:
@@ -345,13 +366,19 @@ def _true_float(x: Tensor) -> Tensor:
 def div(input: Any, other: Any) -> Tensor:
     """input / other (true division: integer tensors give the default float dtype)."""
     if _both_tensors(input, other) and input.data.dtype.kind == "f":
-        return Div().apply(input, other)
+        try:
+            return Div().apply(input, other)
+        except ValueError as error:
+            raise _checks.broadcast_error("div", input, other, error) from None
     if isinstance(input, Tensor) and isinstance(other, _SCALARS):
         return DivScalar(_scalar(other)).apply(_true_float(input))
     if isinstance(other, Tensor) and isinstance(input, _SCALARS):
         return RDivScalar(_scalar(input)).apply(_true_float(other))
     input, other = _pair(input, other, "div")
-    return Div().apply(_true_float(input), _true_float(other))
+    try:
+        return Div().apply(_true_float(input), _true_float(other))
+    except ValueError as error:
+        raise _checks.broadcast_error("div", input, other, error) from None
 
 
 def pow(input: Any, exponent: Any) -> Tensor:
@@ -364,7 +391,11 @@ def pow(input: Any, exponent: Any) -> Tensor:
         if input <= 0:
             raise ValueError(f"pow: a scalar base must be positive to differentiate c ** x, got {input}")
         return RPowScalar(input).apply(_true_float(exponent))
-    return Pow().apply(*_pair(input, exponent, "pow"))
+    input, exponent = _pair(input, exponent, "pow")
+    try:
+        return Pow().apply(input, exponent)
+    except ValueError as error:
+        raise _checks.broadcast_error("pow", input, exponent, error) from None
 
 
 def neg(input: Tensor) -> Tensor:

@@ -321,14 +321,20 @@ def maximum(input: Tensor, other: Any) -> Tensor:
     """Elementwise larger of two tensors (broadcasting)."""
     other = _checks.as_operand(other, input, "maximum")
     _checks.check_pair(input, other, "maximum")
-    return Maximum().apply(input, other)
+    try:
+        return Maximum().apply(input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("maximum", input, other, error) from None
 
 
 def minimum(input: Tensor, other: Any) -> Tensor:
     """Elementwise smaller of two tensors (broadcasting)."""
     other = _checks.as_operand(other, input, "minimum")
     _checks.check_pair(input, other, "minimum")
-    return Minimum().apply(input, other)
+    try:
+        return Minimum().apply(input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("minimum", input, other, error) from None
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
@@ -345,7 +351,10 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got {backend.dtype_name(condition.dtype)}")
     if condition.device != reference.device:
         raise RuntimeError(f"where: condition is on {condition.device} but the values are on {reference.device}")
-    return Where().apply(condition, input, other)
+    try:
+        return Where().apply(condition, input, other)
+    except ValueError as error:
+        raise _checks.broadcast_error("where", input, other, error) from None
 
 
 def compare(ufunc_name: str, input: Any, other: Any) -> Tensor:

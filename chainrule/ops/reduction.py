@@ -5,6 +5,7 @@ Every backward first puts the reduced axes back as size-1 dimensions (`_keep`), 
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, NamedTuple
 
 from chainrule import backend
@@ -97,7 +98,7 @@ class Amax(Function):
         reduce = x.min if self.smallest else x.max
         result = reduce(axis=self.axes, keepdims=True)
         mask = (x == result).astype(x.dtype)
-        self.weights = mask / mask.sum(axis=self.axes, keepdims=True)
+        self.weights = backend.array_module(x).asarray(mask / mask.sum(axis=self.axes, keepdims=True))
         return result if self.keepdim else result.reshape(_reduced_shape(x.shape, self.axes))
 
     def backward(self, grad):
@@ -146,7 +147,7 @@ class Var(Function):
         self.axes, self.correction, self.keepdim = axes, correction, keepdim
 
     def forward(self, x):
-        self.divisor = max(_count(x.shape, self.axes) - self.correction, 0)
+        self.divisor = builtins.max(_count(x.shape, self.axes) - self.correction, 0)
         self.centered = x - x.mean(axis=self.axes, keepdims=True)
         squares = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
         xp = backend.array_module(x)
@@ -248,7 +249,7 @@ def sum_to_size(input: Tensor, shape: tuple) -> Tensor:
     if shape == input.shape:
         return input
     lead = input.ndim - len(shape)
-    if lead < 0 or any(s not in (1, n) for s, n in zip(shape, input.shape[lead:], strict=True)):
+    if lead < 0 or builtins.any(s not in (1, n) for s, n in zip(shape, input.shape[lead:], strict=True)):
         raise ValueError(f"sum_to_size: shape {shape} does not broadcast to the tensor's shape {input.shape}")
     return SumTo(shape).apply(input)
 

@@ -352,7 +352,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dimension at `dim` (negative counts from the end of the result)."""
-    axis = _checks.normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    axis = _checks.normalize_dim(dim, input.ndim + 1, "unsqueeze", input.ndim)
     return reshape(input, (*input.shape[:axis], 1, *input.shape[axis:]))
 
 
@@ -483,7 +483,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"stack: expects tensors of equal shape, tensor 0 has shape {tensors[0].shape}, "
                 f"tensor {i} has shape {tensor.shape}"
             )
-    axis = _checks.normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    axis = _checks.normalize_dim(dim, tensors[0].ndim + 1, "stack", tensors[0].ndim)
     return Stack(axis).apply(*tensors)
 
 

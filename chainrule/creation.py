@@ -45,7 +45,7 @@ def _to_array(data: Any, dtype: Any, device: Any, op: str, copy: bool = True) ->
     target_dtype = backend.to_dtype(dtype) if dtype is not None else _infer_dtype(data, array)
     array = backend.move(array, target_device)
     xp = backend.array_module(array)
-    return xp.array(array, dtype=target_dtype, copy=copy or None)
+    return xp.array(array, dtype=target_dtype) if copy else xp.asarray(array, dtype=target_dtype)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -15,6 +15,7 @@ from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
 from chainrule.ops import _checks
 from chainrule.ops.elementwise import where
+from chainrule.ops.reduction import _errstate
 from chainrule.tensor import Tensor, _wrap
 
 _SCALARS = _checks.SCALAR_TYPES
@@ -110,7 +111,9 @@ class Pow(Function):
         xp = backend.array_module(x)
         grad_x = grad_y = None
         if self.parents[0] is not None:
-            grad_x = sum_to(grad * y * x ** (y - 1), x.shape)
+            with _errstate(xp):
+                grad_x = xp.where(y == 0, 0, grad * y * x ** (y - 1))  # d/dx x^0 = 0, even at x = 0
+            grad_x = sum_to(grad_x, x.shape)
         if self.parents[1] is not None:
             zero_base = x == 0
             log_x = xp.log(xp.where(zero_base, 1, x))
@@ -120,7 +123,8 @@ class Pow(Function):
 
     def vjp(self, grad):
         x, y = self.input_tensors()
-        grad_x = (grad * y * x ** (y - 1)).sum_to_size(x.shape)
+        zero_exponent = _wrap(self.inputs[1] == 0, False, None)
+        grad_x = where(zero_exponent, 0.0, grad * y * x ** where(zero_exponent, 1.0, y - 1)).sum_to_size(x.shape)
         x_array, y_array = self.inputs
         zero_base = x_array == 0
         log_x = where(_wrap(zero_base, False, None), 1.0, x).log()
@@ -241,9 +245,13 @@ class PowScalar(Function):
         x = self.inputs[0]
         if self.exponent == 2:
             return grad * 2 * x
+        if self.exponent == 0:
+            return grad * 0  # d/dx x^0 = 0, even at x = 0 where x^-1 is infinite
         return grad * self.exponent * x ** (self.exponent - 1)
 
     def vjp(self, grad):
+        if self.exponent == 0:
+            return grad * 0
         (x,) = self.input_tensors()
         return grad * self.exponent * x ** (self.exponent - 1)
 

@@ -6,11 +6,13 @@ Every backward first puts the reduced axes back as size-1 dimensions (`_keep`), 
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any, NamedTuple
 
 from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
 from chainrule.ops import _checks
+from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor, _wrap
 
 
@@ -154,15 +156,45 @@ class Var(Function):
         with _errstate(xp):
             return squares / self.divisor
 
+    def _scale(self) -> float:
+        return 2.0 / self.divisor if self.divisor else math.inf  # n <= correction: NaN gradients, as PyTorch
+
     def backward(self, grad):
         grad = _keep(grad, self.centered.shape, self.axes, self.keepdim)
-        return grad * self.centered * (2.0 / self.divisor)
+        return grad * self.centered * self._scale()
 
     def vjp(self, grad):
         (x,) = self.input_tensors()
         grad = _keep(grad, x.shape, self.axes, self.keepdim)
         centered = x - x.mean(self.axes, keepdim=True)
-        return grad * centered * (2.0 / self.divisor)
+        return grad * centered * self._scale()
+
+
+class Std(Var):
+    """d std(x)/dx = (x - mean(x)) / ((n - correction) std(x)), taken as 0 where std is 0 (as PyTorch)."""
+
+    saves_output = True
+
+    def forward(self, x):
+        variance = super().forward(x)
+        return backend.array_module(variance).sqrt(variance)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        kept = _keep(self.output, self.centered.shape, self.axes, self.keepdim)
+        grad = _keep(grad, self.centered.shape, self.axes, self.keepdim)
+        with _errstate(xp):
+            result = grad * self.centered * (self._scale() / 2) / kept
+        return xp.where(kept == 0, 0, result).astype(result.dtype, copy=False)
+
+    def vjp(self, grad):
+        (x,) = self.input_tensors()
+        kept = _keep(self.output_tensor(), x.shape, self.axes, self.keepdim)
+        zero = _wrap(kept.data == 0, False, None)
+        safe = where(zero, 1.0, kept)  # no division by zero anywhere, so no NaN leaks into 2nd derivatives
+        grad = _keep(grad, x.shape, self.axes, self.keepdim)
+        centered = x - x.mean(self.axes, keepdim=True)
+        return where(zero, 0.0, grad * centered * (self._scale() / 2) / safe)
 
 
 class LogSumExp(Function):
@@ -306,8 +338,9 @@ def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
 
 def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
-    """Standard deviation over `dim`: sqrt(var)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation over `dim`: sqrt(var), with a zero gradient where it is 0."""
+    _need_float(input, "std")
+    return Std(_axes(input, dim, "std"), _correction(unbiased, correction, "std"), keepdim).apply(input)
 
 
 def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:

@@ -1,0 +1,31 @@
+"""The README's Python examples and the Quick start example run as written and do what they say."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README_BLOCKS = re.findall(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(), re.S | re.M)
+
+
+def test_readme_has_python_examples() -> None:
+    assert len(README_BLOCKS) >= 2
+
+
+@pytest.mark.parametrize("index", range(len(README_BLOCKS)))
+def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(README_BLOCKS[index], f"README.md python block {index}", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "nan" not in printed
+    if "loss" in printed:  # the tiny network learns XOR
+        assert float(printed.split("loss")[-1].split()[0]) < 0.05
+
+
+def test_quickstart_example_learns_the_spirals(capsys: pytest.CaptureFixture[str]) -> None:
+    module = runpy.run_path(str(ROOT / "examples" / "quickstart.py"))
+    assert module["main"]() >= 0.98
+    assert "accuracy" in capsys.readouterr().out

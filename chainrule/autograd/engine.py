@@ -80,21 +80,21 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
         if node._counters is not None and _GRAD_MODE.last_inplace > node._seq:
             node.check_versions()
         input_grads = node.vjp(_as_tensor(grad)) if create_graph else node.backward(grad)
-        if type(input_grads) is not tuple:
+        if type(input_grads) is not tuple:  # a one-input op returned its gradient alone
             input_grads = (input_grads,)
         for parent, input_grad in zip(parents, input_grads):  # noqa: B905 (strict= costs 0.2 µs a node)
             if parent is None or input_grad is None:
                 continue
             if parent._is_function:
-                if parent in grads:
-                    grads[parent] = grads[parent] + input_grad
-                else:
+                pending = grads.get(parent)
+                if pending is None:
                     grads[parent] = input_grad
                     heappush(heap, (-parent._seq, parent))
-            elif parent in leaf_grads:
-                leaf_grads[parent] = leaf_grads[parent] + input_grad
+                else:
+                    grads[parent] = pending + input_grad
             else:
-                leaf_grads[parent] = input_grad
+                pending = leaf_grads.get(parent)
+                leaf_grads[parent] = input_grad if pending is None else pending + input_grad
         if not retain_graph:  # free the saved arrays now, not when the whole graph goes (Function.release)
             node.__dict__.clear()
             node.parents = None

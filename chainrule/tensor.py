@@ -142,17 +142,7 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Move to a device and/or cast to a dtype: `t.to('cuda')`, `t.to(chainrule.float64)`, `t.to(other)`."""
-        device, dtype = None, None
-        for arg in (*args, *kwargs.items()):
-            key, value = arg if isinstance(arg, tuple) else (None, arg)
-            if key not in (None, "device", "dtype"):
-                raise TypeError(f"to() got an unexpected keyword argument {key!r}; use device= or dtype=")
-            if isinstance(value, Tensor):
-                device, dtype = value.device, value.dtype
-            elif key == "device" or (key is None and isinstance(value, str | backend.Device)):
-                device = backend.to_device(value)
-            elif value is not None:
-                dtype = backend.to_dtype(value)
+        device, dtype = parse_to_arguments(args, kwargs)
         result = self
         if dtype is not None and dtype != self.dtype:
             result = _ops.cast(result, dtype)
@@ -642,6 +632,21 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def parse_to_arguments(args: tuple, kwargs: dict) -> tuple[backend.Device | None, numpy.dtype | None]:
+    """The (device, dtype) that `.to(...)` asks for: positional device/dtype/tensor, or device=/dtype=."""
+    device, dtype = None, None
+    for key, value in [*((None, arg) for arg in args), *kwargs.items()]:
+        if key not in (None, "device", "dtype"):
+            raise TypeError(f"to() got an unexpected keyword argument {key!r}; use device= or dtype=")
+        if isinstance(value, Tensor):
+            device, dtype = value.device, value.dtype
+        elif key == "device" or (key is None and isinstance(value, str | backend.Device)):
+            device = backend.to_device(value)
+        elif value is not None:
+            dtype = backend.to_dtype(value)
+    return device, dtype
 
 
 def _wrap(data: Any, requires_grad: bool, grad_fn: Any) -> Tensor:

@@ -81,3 +81,56 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(
             f"matmul: batch dimensions of {input.shape} and {other.shape} do not broadcast: {error}"
         ) from None
+
+
+class Linear(Function):
+    """y = x W^T + b: dx = grad W, dW = grad^T x (batch dimensions folded into rows), db = sum of grad."""
+
+    saves_inputs = True
+
+    def forward(self, x, weight, bias=None):
+        out = x @ weight.T
+        if bias is not None:
+            out += bias  # in place on the fresh product: no second output-sized array
+        return out
+
+    def backward(self, grad):
+        x, weight = self.inputs[0], self.inputs[1]
+        parents = self.parents
+        grad_x = grad @ weight if parents[0] is not None else None
+        rows = grad.reshape((-1, grad.shape[-1]))
+        grad_weight = rows.T @ x.reshape((-1, x.shape[-1])) if parents[1] is not None else None
+        if len(parents) == 2:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, (rows.sum(axis=0) if parents[2] is not None else None)
+
+    def vjp(self, grad):
+        tensors = self.input_tensors()
+        x, weight = tensors[0], tensors[1]
+        rows = grad.reshape((-1, grad.shape[-1]))
+        grads = (grad @ weight, rows.T @ x.reshape((-1, x.shape[-1])))
+        return grads if len(tensors) == 2 else (*grads, rows.sum(0))
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight.T + bias, with weight of shape (out_features, in_features) as PyTorch's."""
+    for name, value in (("input", input), ("weight", weight), ("bias", bias)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
+    _checks.check_pair(input, weight, "linear")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        rows = "x".join(map(str, input.shape[:-1] or (1,)))
+        raise RuntimeError(
+            f"linear: input and weight shapes cannot be multiplied ({rows}x{input.shape[-1] if input.ndim else 1} "
+            f"and {weight.shape[1]}x{weight.shape[0]}): the input's last dimension must be in_features = "
+            f"{weight.shape[1]}, got input shape {input.shape}"
+        )
+    if bias is None:
+        return Linear().apply(input, weight)
+    _checks.check_pair(input, bias, "linear")
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight {weight.shape}, got "
+                         f"{bias.shape}")
+    return Linear().apply(input, weight, bias)

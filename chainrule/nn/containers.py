@@ -51,11 +51,10 @@ class Sequential(Module):
         doomed = keys[index] if isinstance(index, slice) else [keys[_index(index, len(self), "Sequential")]]
         for key in doomed:
             del self._modules[key]
-        if all(key.isdigit() for key in self._modules):  # keep PyTorch's 0..n-1 numbering
-            modules = list(self._modules.values())
-            self._modules.clear()
-            for position, module in enumerate(modules):
-                self._modules[str(position)] = module
+        modules = list(self._modules.values())  # renumber 0..n-1, as PyTorch does
+        self._modules.clear()
+        for position, module in enumerate(modules):
+            self._modules[str(position)] = module
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -8,7 +8,7 @@
 """
 
 from chainrule.tensor import Tensor  # noqa: I001  (first: the ops it imports build on it)
-from chainrule import autograd, backend, io, nn
+from chainrule import autograd, backend, io, nn, optim
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
     Device as device,

@@ -98,6 +98,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "pad",
     "permute",
     "pow",

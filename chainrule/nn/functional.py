@@ -7,8 +7,21 @@ from chainrule.ops import pad, relu, sigmoid, tanh
 from chainrule.ops.dropout import dropout
 from chainrule.ops.embedding import embedding, one_hot
 from chainrule.ops.linalg import linear
+from chainrule.ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from chainrule.ops.normalization import batch_norm, layer_norm
 
 __all__ = [
-    "batch_norm", "dropout", "embedding", "layer_norm", "linear", "one_hot", "pad", "relu", "sigmoid", "tanh",
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "embedding", "huber_loss", "kl_div", "l1_loss", "layer_norm", "linear", "mse_loss", "nll_loss", "one_hot",
+    "pad", "relu", "sigmoid", "smooth_l1_loss", "tanh",
 ]

@@ -3,6 +3,21 @@
 from chainrule.nn.layers.dropout import Dropout
 from chainrule.nn.layers.embedding import Embedding
 from chainrule.nn.layers.linear import Flatten, Identity, Linear, Unflatten
+from chainrule.nn.layers.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from chainrule.nn.layers.normalization import BatchNorm1d, LayerNorm
 
-__all__ = ["BatchNorm1d", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "Linear", "Unflatten"]
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten",
+    "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "Linear", "MSELoss", "NLLLoss", "SmoothL1Loss",
+    "Unflatten",
+]

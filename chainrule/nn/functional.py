@@ -4,6 +4,7 @@ The math lives in `chainrule.ops`; this module is the public directory of it.
 """
 
 from chainrule.ops import pad, relu, sigmoid, tanh
+from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
 from chainrule.ops.dropout import dropout
 from chainrule.ops.embedding import embedding, one_hot
 from chainrule.ops.linalg import linear
@@ -21,7 +22,8 @@ from chainrule.ops.loss import (
 from chainrule.ops.normalization import batch_norm, layer_norm
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
-    "embedding", "huber_loss", "kl_div", "l1_loss", "layer_norm", "linear", "mse_loss", "nll_loss", "one_hot",
-    "pad", "relu", "sigmoid", "smooth_l1_loss", "tanh",
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu",
+    "embedding", "gelu", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+    "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus",
+    "tanh",
 ]

@@ -1,0 +1,355 @@
+"""The activation functions of chainrule.ops.activation: gradients against finite differences (first and
+second order), the create_graph path against plain backward, values and gradients against
+torch.nn.functional in float64 and float32, numerical stability at large |x|, and the error messages.
+
+The rows below use the op table's format (tests/ops/op_table.py), so they can join OP_TABLE as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import gradcheck, gradgradcheck
+from chainrule.ops.activation import _erfc, elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
+from tests.ops.op_table import OpInfo, Uniform, sample, strided, transposed
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # the gradient tests need only chainrule; the torch fixture skips the others
+    torch = F = None
+
+TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
+AWAY_FROM_0 = Uniform(avoid=(0.0,), margin=0.1)
+
+
+def _unary_samples(**kwargs):
+    """The shapes every elementwise activation is tried on; `kwargs` go with each."""
+
+    def samples():
+        yield sample((3, 4), **kwargs)
+        yield sample((), **kwargs)
+        yield sample((2, 3, 2), **kwargs)
+        yield sample(transposed(3, 4), tag="noncontig", **kwargs)
+        yield sample(strided(2, 5), tag="noncontig", **kwargs)
+
+    return samples
+
+
+def _leaky_relu_samples():
+    yield from _unary_samples()()
+    yield sample((3, 4), negative_slope=0.2)
+    yield sample((), negative_slope=-0.5)
+    yield sample(strided(2, 3), negative_slope=1.5, tag="noncontig")
+
+
+def _elu_samples():
+    yield from _unary_samples()()
+    yield sample((3, 4), alpha=0.5)
+    yield sample((), alpha=-0.5)
+    yield sample(transposed(2, 3), alpha=2.0, tag="noncontig")
+
+
+def _softplus_samples():
+    yield from _unary_samples()()
+    yield sample((3, 4), beta=2.0, threshold=3.0)
+    yield sample((3, 4), beta=-1.5)
+    yield sample((), beta=0.5, threshold=1.0)
+    yield sample(transposed(3, 4), beta=2, threshold=1.5, tag="noncontig")
+
+
+def _softmax_samples():
+    yield sample((3, 4), dim=1)
+    yield sample((3, 4), dim=0)
+    yield sample((2, 3, 4), dim=-1)
+    yield sample((2, 3, 4), dim=1)
+    yield sample((), dim=0)
+    yield sample((), dim=-1)
+    yield sample((5,), dim=0)
+    yield sample((3, 4), tag="implicit-dim")
+    yield sample((2, 3, 4), tag="implicit-dim")
+    yield sample(transposed(3, 4), dim=1, tag="noncontig")
+    yield sample(strided(3, 4), dim=0, tag="noncontig")
+
+
+def _large_samples(**kwargs):
+    def samples():
+        yield sample((4, 5), **kwargs)
+        yield sample(strided(3, 4), tag="noncontig", **kwargs)
+
+    return samples
+
+
+def _large_softmax_samples():
+    yield sample((3, 4), dim=1)
+    yield sample(transposed(3, 4), dim=0, tag="noncontig")
+
+
+def _torch_softmax(function):
+    """F.softmax / F.log_softmax, without the deprecation warning PyTorch gives for dim=None."""
+
+    def call(x, dim=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return function(x, dim=dim)
+
+    return call
+
+
+def _row(name, op, ref, samples, domain=AWAY_FROM_0, variant=""):
+    return OpInfo(name, lambda x, **kw: op(x, **kw), lambda x, **kw: ref(x, **kw), samples, domain, variant=variant)
+
+
+ACTIVATION_TABLE: list[OpInfo] = [
+    # domains stay away from the kinks (0 for leaky_relu and elu, the threshold for softplus)
+    _row("leaky_relu", leaky_relu, lambda x, **kw: F.leaky_relu(x, **kw), _leaky_relu_samples),
+    _row("elu", elu, lambda x, **kw: F.elu(x, **kw), _elu_samples),
+    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _unary_samples(), Uniform(-4.0, 4.0)),
+    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _unary_samples(approximate="tanh"), Uniform(-4.0, 4.0),
+         variant="tanh"),
+    _row("silu", silu, lambda x, **kw: F.silu(x, **kw), _unary_samples(), Uniform(-4.0, 4.0)),
+    _row("softplus", softplus, lambda x, **kw: F.softplus(x, **kw), _softplus_samples,
+         Uniform(-4.0, 4.0, avoid=(0.75, 1.5, 2.0), margin=0.05)),
+    _row("softmax", softmax, _torch_softmax(F.softmax if F else None), _softmax_samples, Uniform(-3.0, 3.0)),
+    _row("log_softmax", log_softmax, _torch_softmax(F.log_softmax if F else None), _softmax_samples,
+         Uniform(-3.0, 3.0)),
+    # large |x|: the negative sides of leaky_relu and elu, every range of erfc, sigmoid's tails, the linear
+    # part of softplus, and softmax inputs whose exp overflows (or underflows) without the max shift
+    _row("leaky_relu", leaky_relu, lambda x, **kw: F.leaky_relu(x, **kw), _large_samples(negative_slope=0.1),
+         Uniform(-1000.0, 1000.0, avoid=(0.0,), margin=1.0), variant="large"),
+    _row("elu", elu, lambda x, **kw: F.elu(x, **kw), _large_samples(alpha=1.5), Uniform(-40.0, 40.0, avoid=(0.0,)),
+         variant="large"),
+    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _large_samples(), Uniform(-12.0, 12.0), variant="large"),
+    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _large_samples(approximate="tanh"), Uniform(-12.0, 12.0),
+         variant="tanh-large"),
+    _row("silu", silu, lambda x, **kw: F.silu(x, **kw), _large_samples(), Uniform(-40.0, 40.0), variant="large"),
+    _row("softplus", softplus, lambda x, **kw: F.softplus(x, **kw), _large_samples(),
+         Uniform(-60.0, 60.0, avoid=(20.0,), margin=1.0), variant="large"),
+    _row("softmax", softmax, _torch_softmax(F.softmax if F else None), _large_softmax_samples,
+         Uniform(998.0, 1002.0), variant="large"),
+    _row("log_softmax", log_softmax, _torch_softmax(F.log_softmax if F else None), _large_softmax_samples,
+         Uniform(-3002.0, -2998.0), variant="large"),
+]
+
+CASES = [pytest.param(row, each, id=f"{row.id}-{each.name}") for row in ACTIVATION_TABLE for each in row.samples()]
+
+
+def _call(row: OpInfo, each):
+    return lambda *inputs: row.op(*inputs, **each.kwargs)
+
+
+def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
+    return tensor.detach().cpu().numpy()
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+# -- gradients against finite differences --------------------------------------------------------------
+@pytest.mark.parametrize(("row", "each"), CASES)
+def test_gradcheck(row: OpInfo, each) -> None:
+    inputs = row.make_inputs(each)
+    assert inputs[0].data.flags.c_contiguous == (not each.noncontiguous)
+    assert gradcheck(_call(row, each), inputs)
+
+
+@pytest.mark.parametrize(("row", "each"), CASES)
+def test_gradgradcheck(row: OpInfo, each) -> None:
+    assert gradgradcheck(_call(row, each), row.make_inputs(each))
+
+
+@pytest.mark.parametrize(("row", "each"), CASES)
+def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each) -> None:
+    """vjp (create_graph=True) and backward are two code paths; they must give the same gradients."""
+    inputs = row.make_inputs(each)
+    output = row.op(*inputs, **each.kwargs)
+    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(output.shape), requires_grad=True)
+    (plain,) = cr.autograd.grad(output, inputs, upstream, retain_graph=True)
+    (graphed,) = cr.autograd.grad(output, inputs, upstream, create_graph=True)
+    assert graphed.requires_grad
+    numpy.testing.assert_allclose(graphed.data, plain.data, rtol=1e-12, atol=1e-14)
+
+
+# -- against PyTorch ----------------------------------------------------------------------------------
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("row", "each"), CASES)
+def test_values_and_gradients_match_torch(row: OpInfo, each, dtype: str, device: str, torch) -> None:
+    (leaf,) = row.make_inputs(each, dtype, device)
+    torch_leaf = torch.from_numpy(_numpy(leaf).copy()).requires_grad_()
+    output = row.op(leaf, **each.kwargs)
+    expected = row.ref(torch_leaf, **each.kwargs)
+    assert output.shape == tuple(expected.shape)
+    assert output.dtype.name == str(expected.dtype).removeprefix("torch.")
+    assert output.device == cr.device(device)
+    numpy.testing.assert_allclose(_numpy(output), expected.detach().numpy(), **TOLERANCES[dtype])
+
+    upstream = numpy.random.default_rng(1).standard_normal(output.shape).astype(dtype)
+    upstream_tensor = cr.tensor(upstream, device=device)
+    output.backward(upstream_tensor)
+    expected.backward(torch.from_numpy(upstream))
+    assert leaf.grad.dtype == leaf.dtype
+    numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES[dtype])
+    numpy.testing.assert_array_equal(_numpy(upstream_tensor), upstream, err_msg="backward changed its grad")
+
+
+AT_ZERO = [
+    ("leaky_relu", lambda m, x: m.leaky_relu(x, 0.2)),
+    ("leaky_relu-negative-slope", lambda m, x: m.leaky_relu(x, -0.3)),
+    ("elu", lambda m, x: m.elu(x, 1.5)),
+    ("elu-negative-alpha", lambda m, x: m.elu(x, -0.5)),
+    ("softplus-at-threshold", lambda m, x: m.softplus(x, 2.0, 0.0)),
+    ("gelu-at-0", lambda m, x: m.gelu(x)),
+    ("silu-at-0", lambda m, x: m.silu(x)),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("function", [pytest.param(f, id=name) for name, f in AT_ZERO])
+def test_gradient_at_0_follows_torch(function, torch) -> None:
+    values = [-1.0, 0.0, 2.0]
+    leaf = cr.tensor(values, dtype=cr.float64, requires_grad=True)
+    torch_leaf = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    function(cr.ops.activation, leaf).sum().backward()
+    function(F, torch_leaf).sum().backward()
+    numpy.testing.assert_allclose(leaf.grad.numpy(), torch_leaf.grad.numpy(), rtol=1e-15, atol=0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("ndim", [0, 1, 2, 3, 4])
+def test_implicit_softmax_dim_is_torchs_and_silent(ndim: int, torch) -> None:
+    values = numpy.random.default_rng(ndim).standard_normal((2, 3, 4, 5)[:ndim])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = [softmax(cr.tensor(values)), log_softmax(cr.tensor(values))]
+    implicit = 0 if ndim in (0, 1, 3) else 1
+    for out, function in zip(ours, [F.softmax, F.log_softmax], strict=True):
+        numpy.testing.assert_allclose(out.numpy(), function(torch.from_numpy(values), dim=implicit).numpy(),
+                                      rtol=1e-12)
+
+
+def test_softmax_dtype_casts_first_and_the_gradient_keeps_the_input_dtype() -> None:
+    x = cr.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    for function in (softmax, log_softmax):
+        out = function(x, dim=1, dtype=cr.float64)
+        assert out.dtype == cr.float64
+        reference = function(x.detach().double(), dim=1)
+        numpy.testing.assert_array_equal(out.detach().numpy(), reference.numpy())
+        out.sum().backward()
+        assert x.grad.dtype == cr.float32
+        x.grad = None
+
+
+# -- numerical stability and accuracy -----------------------------------------------------------------
+def test_softmax_and_log_softmax_of_huge_logits_stay_finite() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in exp
+        probabilities = softmax(cr.tensor([1000.0, 1001.0, -1000.0], dtype=cr.float64), dim=0).numpy()
+        logs = log_softmax(cr.tensor([-5000.0, 0.0], dtype=cr.float64), dim=0).numpy()
+    expected = numpy.exp([-1.0, 0.0]) / numpy.exp([-1.0, 0.0]).sum()
+    numpy.testing.assert_allclose(probabilities, [*expected, 0.0], rtol=1e-15)
+    numpy.testing.assert_array_equal(logs, [-5000.0, 0.0])
+
+
+def test_softplus_is_the_identity_above_threshold_without_overflow() -> None:
+    x = cr.tensor([25.0, 800.0, 21.0, -800.0], dtype=cr.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = softplus(x)
+        big_threshold = softplus(x.detach(), threshold=1e4).numpy()  # PyTorch's exp overflows to inf here
+        out.sum().backward()
+    numpy.testing.assert_array_equal(out.detach().numpy(), [25.0, 800.0, 21.0, 0.0])
+    numpy.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0, 0.0])
+    numpy.testing.assert_allclose(big_threshold, [25.0 + math.exp(-25.0), 800.0, 21.0 + math.exp(-21.0), 0.0],
+                                  rtol=1e-15)
+
+
+def test_elu_gradient_keeps_its_relative_accuracy_far_left() -> None:
+    x = cr.tensor([-30.0, -600.0], dtype=cr.float64, requires_grad=True)
+    elu(x, alpha=2.0).sum().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), 2.0 * numpy.exp([-30.0, -600.0]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("value", [-10.0, -30.0])
+def test_gelu_and_silu_keep_their_relative_accuracy_in_the_left_tail(value: float) -> None:
+    x = cr.tensor([value], dtype=cr.float64)
+    # erfc(y) has condition number ~2 y^2 there: rounding x / sqrt(2) alone costs ~x^2 ulp; 0 would be off by 100%
+    expected = value * 0.5 * math.erfc(-value / math.sqrt(2))
+    numpy.testing.assert_allclose(gelu(x).numpy(), [expected], rtol=1e3 * numpy.finfo(float).eps)
+    numpy.testing.assert_allclose(silu(x).numpy(), [value / (1 + math.exp(-value))], rtol=1e-14)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_erfc_matches_torch_over_all_three_ranges(dtype: str, torch) -> None:
+    values = numpy.concatenate([numpy.linspace(-30.0, 30.0, 6001), [0.0, 0.46875, -4.0, 4.0, 1e-300]])
+    values = values.astype(dtype)
+    ours = _erfc(values)
+    expected = torch.special.erfc(torch.from_numpy(values)).numpy()
+    assert ours.dtype == values.dtype and ours.shape == values.shape
+    tolerance = {"float64": 2e-15, "float32": 1e-6}[dtype]
+    tiny = numpy.finfo(dtype).tiny  # below it both are subnormal or 0
+    numpy.testing.assert_allclose(ours, expected, rtol=tolerance, atol=tiny * 1e3)
+    edges = _erfc(numpy.array([numpy.inf, -numpy.inf, numpy.nan], dtype=dtype))
+    numpy.testing.assert_array_equal(edges, [0.0, 2.0, numpy.nan])
+    assert _erfc(numpy.array(0.5, dtype=dtype)).shape == ()
+
+
+def test_gelu_of_float16_is_float16_and_close_to_float64() -> None:
+    values = numpy.linspace(-6.0, 6.0, 25)
+    half = gelu(cr.tensor(values, dtype=cr.float16))
+    assert half.dtype == cr.float16
+    numpy.testing.assert_allclose(half.numpy(), gelu(cr.tensor(values, dtype=cr.float64)).numpy(),
+                                  rtol=2e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("function", [leaky_relu, elu, gelu, silu, softplus, lambda x: softmax(x, 1),
+                                      lambda x: log_softmax(x, 1)])
+def test_empty_input_gives_empty_output_and_gradient(function) -> None:
+    x = cr.zeros(3, 0, requires_grad=True)
+    out = function(x)
+    assert out.shape == (3, 0)
+    out.sum().backward()
+    assert x.grad.shape == (3, 0)
+
+
+# -- errors ---------------------------------------------------------------------------------------------
+def _x() -> cr.Tensor:
+    return cr.zeros(2, 3)
+
+
+ERRORS = [
+    ("gelu_approximate", lambda: gelu(_x(), approximate="exact"), ValueError,
+     r"gelu: approximate must be 'none' or 'tanh', got 'exact'"),
+    ("softmax_dim", lambda: softmax(_x(), dim=2), IndexError,
+     r"softmax: dim 2 is out of range for a tensor with 2 dimensions \(expected -2 to 1\)"),
+    ("log_softmax_dim", lambda: log_softmax(_x(), dim=-3), IndexError,
+     r"log_softmax: dim -3 is out of range for a tensor with 2 dimensions"),
+    ("softmax_dim_type", lambda: softmax(_x(), dim=1.0), TypeError, r"softmax: dim must be an int, got float 1\.0"),
+    ("softmax_dtype", lambda: softmax(_x(), dim=1, dtype="complex64"), TypeError, r"unsupported dtype 'complex64'"),
+    ("softmax_int", lambda: softmax(cr.tensor([1, 2]), dim=0), TypeError,
+     r"softmax: needs a floating-point tensor, got chainrule\.int64; convert it with \.float\(\)"),
+    ("elu_int", lambda: elu(cr.tensor([1, 2])), TypeError, r"elu: needs a floating-point tensor, got chainrule\.int64"),
+    ("gelu_list", lambda: gelu([1.0, 2.0]), TypeError, r"gelu: expected a Tensor as input, got list"),
+    ("log_softmax_array", lambda: log_softmax(numpy.zeros(3), 0), TypeError,
+     r"log_softmax: expected a Tensor as input, got ndarray"),
+    ("leaky_relu_slope", lambda: leaky_relu(_x(), "0.1"), TypeError,
+     r"leaky_relu: negative_slope must be a real number, got str '0\.1'"),
+    ("elu_alpha_bool", lambda: elu(_x(), True), TypeError, r"elu: alpha must be a real number, got bool True"),
+    ("softplus_beta_0", lambda: softplus(_x(), beta=0), ValueError, r"softplus: beta must be nonzero"),
+    ("softplus_threshold", lambda: softplus(_x(), threshold=None), TypeError,
+     r"softplus: threshold must be a real number, got NoneType None"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [row[1:] for row in ERRORS], ids=[row[0] for row in ERRORS])
+def test_error_message(call, error, message) -> None:
+    with pytest.raises(error, match=message):
+        call()

@@ -77,14 +77,23 @@ class Adam(Optimizer):
                 param *= 1 - lr * weight_decay
             else:
                 grad = grad + weight_decay * param
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        work = self._scratch(param)  # each line below is one in-place pass, no temporaries
         m *= beta1
-        m += (1 - beta1) * grad
+        xp.multiply(grad, 1 - beta1, out=work)
+        m += work  # m = β1 m + (1 - β1) g
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        xp.multiply(grad, grad, out=work)
+        work *= 1 - beta2
+        v += work  # v = β2 v + (1 - β2) g²
         if group["amsgrad"]:
             v_max = state["max_exp_avg_sq"]
             xp.maximum(v_max, v, out=v_max)
             v = v_max
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        param -= lr / bias_correction1 * m / (xp.sqrt(v) / math.sqrt(bias_correction2) + eps)
+        xp.sqrt(v, out=work)
+        work *= 1 / math.sqrt(bias_correction2)
+        work += eps  # √v / √(1 - β2^t) + ε
+        xp.divide(m, work, out=work)
+        work *= -lr / bias_correction1
+        param += work  # θ = θ - γ / (1 - β1^t) · m / (√v / √(1 - β2^t) + ε)

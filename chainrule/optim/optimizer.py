@@ -13,6 +13,7 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.grad_mode import enable_grad
+from chainrule.backend import array_module
 from chainrule.tensor import Tensor, _wrap
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -42,6 +43,7 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
+        self._scratch_buffers: dict[tuple, Any] = {}
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -101,6 +103,17 @@ class Optimizer:
                 self._update(param.data, param.grad.data, self.state[param], group)
                 param._bump_version()
         return loss
+
+    def _scratch(self, like: Any) -> Any:
+        """A work array shaped like `like`, reused across parameters and steps, so updates make no temporaries.
+
+        One buffer per dtype and device, grown to the largest parameter; its contents are garbage on entry.
+        """
+        key = (like.dtype, array_module(like).__name__, getattr(getattr(like, "device", None), "id", None))
+        buffer = self._scratch_buffers.get(key)
+        if buffer is None or buffer.size < like.size:
+            buffer = self._scratch_buffers[key] = array_module(like).empty(like.size, dtype=like.dtype)
+        return buffer[: like.size].reshape(like.shape)
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Change the array `param` (and the arrays in `state`) in place, given the gradient array `grad`."""

@@ -1,15 +1,20 @@
-"""MLP training steps: chainrule beside PyTorch and scikit-learn's MLPClassifier, in one run.
+"""Training steps of small models: chainrule beside PyTorch (and scikit-learn's MLPClassifier for MLPs).
 
-Two models, the same shapes and float32 data in every framework, one Adam step of softmax cross-entropy:
-  mlp   784-256-256-10, ReLU, batch 128   (GEMM-bound: target chainrule <= 1.1x PyTorch)
-  tiny  32-64-64-10,   Tanh, batch 32     (overhead-bound: target chainrule <= 0.5x PyTorch)
+Each model is built by one function from the `nn` namespace it is given — `chainrule.nn` or `torch.nn`,
+whose names and layouts agree — so both frameworks run the same network; PyTorch gets chainrule's initial
+weights through `load_state_dict` (same keys) and the first losses are compared before anything is timed.
+One step = zero_grad, forward, cross-entropy, backward, Adam (lr 1e-3), float32. Rounds alternate between
+the frameworks; the best round of each is reported.
 
-chainrule and PyTorch start from identical weights and their first losses are compared before timing.
-Rounds alternate between the frameworks; the best round of each is reported.
+  mlp   784-256-256-10, ReLU, batch 128                       target <= 1.1x PyTorch
+  tiny  32-64-64-10, Tanh, batch 32                            target <= 0.5x PyTorch
+  cnn   Conv(1,32,3)-ReLU-Pool-Conv(32,64,3)-ReLU-Pool-Linear(1600,128)-ReLU-Linear(128,10), batch 64 of
+        1x28x28                                                target <= 1.3x PyTorch
+  lstm  LSTM(32, 128, batch_first) over 50 steps, last state into Linear(128, 10), batch 64
+                                                               target <= 1.1x PyTorch
 
-    python benchmarks/mlp.py            # 7 rounds of ~0.5 s per framework and model
-    python benchmarks/mlp.py --quick    # 3 short rounds
-    python benchmarks/mlp.py --threads 1
+    python benchmarks/training_step.py                  # all models, 7 rounds of ~0.5 s each
+    python benchmarks/training_step.py --quick --cases cnn lstm
 """
 
 from __future__ import annotations
@@ -25,55 +30,54 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
+
+def mlp(nn: Any, sizes: tuple, activation: str) -> Any:
+    layers: list = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU() if activation == "relu" else nn.Tanh()]
+    return nn.Sequential(*layers[:-1])
+
+
+def cnn(nn: Any) -> Any:
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
+
+
+def lstm(nn: Any) -> Any:
+    class LastState(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(32, 128, batch_first=True)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, x: Any) -> Any:
+            _, (h_n, _) = self.lstm(x)
+            return self.head(h_n[-1])
+
+    return LastState()
+
+
 CASES = {
-    "mlp": {"sizes": (784, 256, 256, 10), "activation": "relu", "batch": 128, "target": 1.1},
-    "tiny": {"sizes": (32, 64, 64, 10), "activation": "tanh", "batch": 32, "target": 0.5},
+    "mlp": {"build": lambda nn: mlp(nn, (784, 256, 256, 10), "relu"), "input": (128, 784), "target": 1.1,
+            "sklearn": {"hidden_layer_sizes": (256, 256), "activation": "relu"}},
+    "tiny": {"build": lambda nn: mlp(nn, (32, 64, 64, 10), "tanh"), "input": (32, 32), "target": 0.5,
+             "sklearn": {"hidden_layer_sizes": (64, 64), "activation": "tanh"}},
+    "cnn": {"build": cnn, "input": (64, 1, 28, 28), "target": 1.3},
+    "lstm": {"build": lstm, "input": (64, 50, 32), "target": 1.1},
 }
 
 
-def _chainrule_step(case: dict, x: Any, y: Any) -> tuple[Callable[[], float], list]:
-    import chainrule
-    from chainrule import nn, optim
-    from chainrule.nn import functional
-
-    activation = nn.ReLU if case["activation"] == "relu" else nn.Tanh
-    sizes = case["sizes"]
-    layers: list = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        layers += [nn.Linear(fan_in, fan_out), activation()]
-    model = nn.Sequential(*layers[:-1])
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    inputs, targets = chainrule.from_numpy(x), chainrule.from_numpy(y)
+def _step(lib: Any, model: Any, x: Any, y: Any) -> Callable[[], float]:
+    """One training step in `lib` (chainrule or torch): their APIs are the same."""
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    cross_entropy = lib.nn.functional.cross_entropy
+    inputs, targets = lib.from_numpy(x), lib.from_numpy(y)
 
     def step() -> float:
         optimizer.zero_grad()
-        loss = functional.cross_entropy(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    weights = [p.data.copy() for p in model.parameters()]
-    return step, weights
-
-
-def _torch_step(case: dict, x: Any, y: Any, weights: list) -> Callable[[], float]:
-    import torch
-
-    activation = torch.nn.ReLU if case["activation"] == "relu" else torch.nn.Tanh
-    sizes = case["sizes"]
-    layers: list = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
-        layers += [torch.nn.Linear(fan_in, fan_out), activation()]
-    model = torch.nn.Sequential(*layers[:-1])
-    with torch.no_grad():
-        for param, value in zip(model.parameters(), weights, strict=True):
-            param.copy_(torch.from_numpy(value))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+        loss = cross_entropy(model(inputs), targets)
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -81,16 +85,33 @@ def _torch_step(case: dict, x: Any, y: Any, weights: list) -> Callable[[], float
     return step
 
 
+def _chainrule_step(case: dict, x: Any, y: Any) -> tuple[Callable[[], float], dict]:
+    import chainrule
+
+    model = case["build"](chainrule.nn)
+    weights = {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    return _step(chainrule, model, x, y), weights
+
+
+def _torch_step(case: dict, x: Any, y: Any, weights: dict) -> Callable[[], float]:
+    import torch
+
+    model = case["build"](torch.nn)
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()})
+    return _step(torch, model, x, y)
+
+
 def _sklearn_step(case: dict, x: Any, y: Any) -> Callable[[], float]:
+    if "sklearn" not in case:
+        raise LookupError("no scikit-learn twin")
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    sizes = case["sizes"]
-    model = MLPClassifier(hidden_layer_sizes=sizes[1:-1], activation=case["activation"], solver="adam",
-                          batch_size=case["batch"], learning_rate_init=1e-3, random_state=0)
-    classes = list(range(sizes[-1]))
+    model = MLPClassifier(**case["sklearn"], solver="adam", batch_size=len(x), learning_rate_init=1e-3,
+                          random_state=0)
+    classes = list(range(10))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
     def step() -> float:
@@ -122,8 +143,8 @@ def run(name: str, case: dict, rounds: int, seconds: float) -> dict:
 
     chainrule.manual_seed(0)
     rng = numpy.random.default_rng(0)
-    x = rng.standard_normal((case["batch"], case["sizes"][0])).astype(numpy.float32)
-    y = rng.integers(0, case["sizes"][-1], case["batch"]).astype(numpy.int64)
+    x = rng.standard_normal(case["input"]).astype(numpy.float32)
+    y = rng.integers(0, 10, case["input"][0]).astype(numpy.int64)
     steps: dict[str, Callable[[], float]] = {}
     steps["chainrule"], weights = _chainrule_step(case, x, y)
     try:
@@ -134,6 +155,8 @@ def run(name: str, case: dict, rounds: int, seconds: float) -> dict:
         steps["sklearn"] = _sklearn_step(case, x, y)
     except ImportError:
         print("  scikit-learn not installed: skipped", file=sys.stderr)
+    except LookupError:
+        pass
     if "torch" in steps:  # same weights, same data: the first losses must agree before anything is timed
         ours, theirs = steps["chainrule"](), steps["torch"]()
         if abs(ours - theirs) > 1e-4 * max(1.0, abs(theirs)):
@@ -176,7 +199,7 @@ def main() -> None:
     rounds, seconds = (3, 0.2) if args.quick else (7, 0.5)
     results = {name: run(name, CASES[name], rounds, seconds) for name in args.cases}
 
-    print("## MLP training step (benchmarks/mlp.py)\n")
+    print("## Training step (benchmarks/training_step.py)\n")
     print(f"- date: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}")
     print(f"- machine: {platform.processor() or platform.machine()}, {platform.system()} {platform.release()}, "
           f"{os.cpu_count()} CPUs; {threads} thread(s) for BLAS and torch")
@@ -192,7 +215,7 @@ def main() -> None:
         sklearn_ms = best.get("sklearn", float("nan")) * 1e3
         ratio = ours / torch_ms
         verdict = "met" if ratio <= CASES[name]["target"] else "MISSED"
-        print(f"| {name} {CASES[name]['sizes']} batch {CASES[name]['batch']} | {ours:.3f} | {torch_ms:.3f} | "
+        print(f"| {name} {CASES[name]['input']} | {ours:.3f} | {torch_ms:.3f} | "
               f"{sklearn_ms:.3f} | {ratio:.2f} | <= {CASES[name]['target']} ({verdict}) | {ours / sklearn_ms:.2f} |")
 
 

@@ -5,7 +5,7 @@ The math lives in `chainrule.ops`; this module is the public directory of it.
 
 from chainrule.ops import pad, relu, sigmoid, tanh
 from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
-from chainrule.ops.dropout import dropout
+from chainrule.ops.dropout import dropout, dropout2d
 from chainrule.ops.embedding import embedding, one_hot
 from chainrule.ops.linalg import linear
 from chainrule.ops.loss import (
@@ -20,10 +20,51 @@ from chainrule.ops.loss import (
     smooth_l1_loss,
 )
 from chainrule.ops.normalization import batch_norm, layer_norm
+from chainrule.ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    upsample,
+)
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu",
-    "embedding", "gelu", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
-    "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "dropout2d",
+    "elu",
+    "embedding",
+    "gelu",
+    "huber_loss",
+    "interpolate",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "pad",
+    "relu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
     "tanh",
+    "upsample",
 ]

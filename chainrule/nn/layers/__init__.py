@@ -12,7 +12,7 @@ from chainrule.nn.layers.activation import (
     Softplus,
     Tanh,
 )
-from chainrule.nn.layers.dropout import Dropout
+from chainrule.nn.layers.dropout import Dropout, Dropout2d
 from chainrule.nn.layers.embedding import Embedding
 from chainrule.nn.layers.linear import Flatten, Identity, Linear, Unflatten
 from chainrule.nn.layers.loss import (
@@ -26,16 +26,31 @@ from chainrule.nn.layers.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
-from chainrule.nn.layers.normalization import BatchNorm1d, LayerNorm
+from chainrule.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from chainrule.nn.layers.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    Upsample,
+)
 
 __all__ = [
     "ELU",
     "GELU",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "HuberLoss",
@@ -47,6 +62,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "NLLLoss",
     "ReLU",
     "SiLU",
@@ -56,4 +73,5 @@ __all__ = [
     "Softplus",
     "Tanh",
     "Unflatten",
+    "Upsample",
 ]

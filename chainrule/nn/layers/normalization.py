@@ -110,3 +110,12 @@ class BatchNorm1d(_BatchNorm):
     """
 
     _expected_ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) input over the batch and spatial positions for each channel C.
+
+    Running statistics update as BatchNorm1d's. Example: `nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16))`.
+    """
+
+    _expected_ranks = (4,)

@@ -5,6 +5,7 @@ The math lives in `chainrule.ops`; this module is the public directory of it.
 
 from chainrule.ops import pad, relu, sigmoid, tanh
 from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
+from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
 from chainrule.ops.dropout import dropout, dropout2d
 from chainrule.ops.embedding import embedding, one_hot
 from chainrule.ops.linalg import linear
@@ -39,6 +40,9 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
     "cross_entropy",
     "dropout",
     "dropout2d",

@@ -12,6 +12,7 @@ from chainrule.nn.layers.activation import (
     Softplus,
     Tanh,
 )
+from chainrule.nn.layers.conv import Conv1d, Conv2d, ConvTranspose2d
 from chainrule.nn.layers.dropout import Dropout, Dropout2d
 from chainrule.nn.layers.embedding import Embedding
 from chainrule.nn.layers.linear import Flatten, Identity, Linear, Unflatten
@@ -48,6 +49,9 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",

@@ -1,0 +1,283 @@
+"""conv1d, conv2d, conv_transpose2d: gradients against finite differences (first and second order), values and
+gradients (first and second order) against torch.nn.functional, and every error message.
+
+One table of calls (stride, padding incl. 'same' with even kernels, dilation, groups incl. depthwise, bias or not,
+unbatched and non-contiguous inputs) drives the generic tests; adding a case means adding a row.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import grad, gradcheck, gradgradcheck
+from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
+
+# torch warns that its 'same' padding with an even kernel copies the input; that is its business, not ours
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
+OPS = {"conv1d": conv1d, "conv2d": conv2d, "conv_transpose2d": conv_transpose2d}
+
+
+@dataclass(frozen=True)
+class Case:
+    """`op(input, weight[, bias], **kwargs)` in chainrule and in torch.nn.functional; shapes of the leaves.
+
+    `noncontiguous` makes the input leaf the transposed view (last two dimensions) of a contiguous array.
+    """
+
+    id: str
+    op: str
+    shapes: tuple[tuple[int, ...], ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    noncontiguous: bool = False
+
+    def leaves(self, dtype: str = "float64", device: str = "cpu") -> list[cr.Tensor]:
+        rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
+        result = []
+        for index, shape in enumerate(self.shapes):
+            values = rng.standard_normal(shape).astype(dtype)
+            if index == 0 and self.noncontiguous:
+                leaf = cr.tensor(numpy.ascontiguousarray(values.swapaxes(-1, -2)), device=device).swapaxes(-1, -2)
+                assert not leaf.data.flags.c_contiguous
+            else:
+                leaf = cr.tensor(values, device=device)
+            result.append(leaf.detach().requires_grad_())
+        return result
+
+    def run(self, *leaves: cr.Tensor) -> cr.Tensor:
+        return OPS[self.op](*leaves, **self.kwargs)
+
+    def run_torch(self, torch, *leaves):
+        return getattr(torch.nn.functional, self.op)(*leaves, **self.kwargs)
+
+
+CASES = [
+    # conv2d
+    Case("conv2d", "conv2d", ((2, 3, 5, 6), (4, 3, 3, 2), (4,))),
+    Case("conv2d-nobias", "conv2d", ((2, 2, 4, 5), (3, 2, 2, 2))),
+    Case("conv2d-stride-padding", "conv2d", ((2, 2, 5, 6), (3, 2, 3, 3), (3,)), {"stride": (2, 1), "padding": (1, 2)}),
+    Case("conv2d-stride-leftover", "conv2d", ((1, 2, 6, 6), (2, 2, 2, 3), (2,)), {"stride": 3}),
+    Case("conv2d-dilation", "conv2d", ((2, 2, 6, 5), (2, 2, 2, 2), (2,)), {"dilation": (2, 3), "padding": 1}),
+    Case("conv2d-groups", "conv2d", ((2, 4, 4, 4), (6, 2, 3, 2), (6,)), {"groups": 2, "padding": 1}),
+    Case("conv2d-depthwise", "conv2d", ((2, 3, 4, 5), (6, 1, 3, 3), (6,)), {"groups": 3, "padding": "same"}),
+    Case("conv2d-same-even-kernel", "conv2d", ((2, 2, 4, 5), (3, 2, 2, 4), (3,)), {"padding": "same"}),
+    Case("conv2d-same-dilated", "conv2d", ((1, 2, 5, 6), (2, 2, 2, 3)), {"padding": "same", "dilation": (3, 2)}),
+    Case("conv2d-valid", "conv2d", ((2, 2, 4, 4), (3, 2, 3, 3), (3,)), {"padding": "valid"}),
+    Case("conv2d-unbatched", "conv2d", ((2, 5, 4), (3, 2, 3, 3), (3,)), {"padding": 1}),
+    Case("conv2d-noncontiguous", "conv2d", ((2, 2, 5, 4), (3, 2, 3, 2), (3,)), {"stride": 2}, noncontiguous=True),
+    Case("conv2d-1x1-stride", "conv2d", ((2, 3, 5, 5), (2, 3, 1, 1), (2,)), {"stride": 2}),
+    # conv1d
+    Case("conv1d", "conv1d", ((2, 3, 7), (4, 3, 3), (4,))),
+    Case("conv1d-stride-dilation-groups", "conv1d", ((2, 3, 9), (6, 1, 3), (6,)),
+         {"stride": 2, "padding": 2, "dilation": 2, "groups": 3}),
+    Case("conv1d-same-even-kernel", "conv1d", ((2, 2, 6), (3, 2, 4)), {"padding": "same"}),
+    Case("conv1d-unbatched", "conv1d", ((3, 7), (2, 3, 3), (2,)), {"padding": 1}),
+    Case("conv1d-noncontiguous", "conv1d", ((2, 2, 5), (2, 2, 3), (2,)), noncontiguous=True),
+    # conv_transpose2d
+    Case("conv_transpose2d", "conv_transpose2d", ((2, 3, 3, 4), (3, 2, 3, 2), (2,))),
+    Case("conv_transpose2d-stride-padding-output_padding", "conv_transpose2d", ((2, 2, 3, 3), (2, 3, 3, 3), (3,)),
+         {"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2)}),
+    Case("conv_transpose2d-groups", "conv_transpose2d", ((2, 4, 3, 3), (4, 3, 2, 2), (6,)),
+         {"groups": 2, "stride": 2}),
+    Case("conv_transpose2d-dilation", "conv_transpose2d", ((1, 2, 3, 3), (2, 2, 2, 3), (2,)),
+         {"dilation": 2, "padding": 1, "output_padding": 1}),
+    Case("conv_transpose2d-unbatched-nobias", "conv_transpose2d", ((2, 3, 3), (2, 3, 2, 2)), {"stride": 2}),
+    Case("conv_transpose2d-noncontiguous", "conv_transpose2d", ((2, 2, 4, 3), (2, 2, 2, 2), (2,)),
+         {"padding": 1}, noncontiguous=True),
+]
+PARAMS = [pytest.param(case, id=case.id) for case in CASES]
+
+
+def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
+    return tensor.detach().cpu().numpy()
+
+
+def test_table_ids_are_unique() -> None:
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_gradcheck(case: Case, device: str) -> None:
+    assert gradcheck(case.run, case.leaves("float64", device))
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_gradgradcheck(case: Case, device: str) -> None:
+    assert gradgradcheck(case.run, case.leaves("float64", device))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", PARAMS)
+def test_values_and_gradients_match_torch(case: Case, dtype: str, device: str, torch) -> None:
+    leaves = case.leaves(dtype, device)
+    torch_leaves = [torch.from_numpy(_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
+    out, expected = case.run(*leaves), case.run_torch(torch, *torch_leaves)
+    assert out.shape == tuple(expected.shape)
+    assert out.dtype.name == dtype
+    numpy.testing.assert_allclose(_numpy(out), expected.detach().numpy(), **TOLERANCES[dtype])
+
+    upstream = numpy.random.default_rng(0).standard_normal(out.shape).astype(dtype)
+    out.backward(cr.tensor(upstream, device=device))
+    expected.backward(torch.from_numpy(upstream))
+    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
+        assert leaf.grad.shape == leaf.shape
+        numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES[dtype],
+                                      err_msg=f"gradient of input {index}")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", PARAMS)
+def test_second_order_gradients_match_torch(case: Case, device: str, torch) -> None:
+    """d/d(leaves) of sum(d out/d leaves . upstream)^2, through the differentiable backward of both libraries."""
+    leaves = case.leaves("float64", device)
+    torch_leaves = [torch.from_numpy(_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
+    out, expected = case.run(*leaves), case.run_torch(torch, *torch_leaves)
+    upstream = numpy.random.default_rng(1).standard_normal(out.shape)
+    firsts = grad(out, leaves, cr.tensor(upstream, device=device), create_graph=True)
+    torch_firsts = torch.autograd.grad(expected, torch_leaves, torch.from_numpy(upstream), create_graph=True)
+    sum(((first * first).sum() for first in firsts), cr.tensor(0.0, dtype=cr.float64, device=device)).backward()
+    sum((first * first).sum() for first in torch_firsts).backward()
+    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
+        if torch_leaf.grad is None:  # the bias: its first-order gradient depends on no leaf
+            assert leaf.grad is None or not _numpy(leaf.grad).any()
+            continue
+        numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES["float64"],
+                                      err_msg=f"second-order gradient of input {index}")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("wanted", [(True, False, False), (False, True, False), (False, False, True)],
+                         ids=["input-only", "weight-only", "bias-only"])
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_gradient_of_one_operand_only(op: str, wanted: tuple, torch) -> None:
+    """Backward skips the gradients nobody asked for, and the one asked for is still right."""
+    shapes = ((2, 4, 5, 5), (4, 2, 3, 3), (4,))  # valid for both: 4 channels in, 4 out, groups 2
+    kwargs = {"stride": 2, "padding": 1, "groups": 2}
+    rng = numpy.random.default_rng(5)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    leaves = [cr.tensor(array, requires_grad=flag) for array, flag in zip(arrays, wanted, strict=True)]
+    torch_leaves = [torch.from_numpy(array).requires_grad_(flag) for array, flag in zip(arrays, wanted, strict=True)]
+    OPS[op](*leaves, **kwargs).sum().backward()
+    getattr(torch.nn.functional, op)(*torch_leaves, **kwargs).sum().backward()
+    for leaf, torch_leaf, flag in zip(leaves, torch_leaves, wanted, strict=True):
+        if flag:
+            numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES["float64"])
+        else:
+            assert leaf.grad is None
+
+
+def test_docstring_examples_give_the_shapes_they_state() -> None:
+    assert conv1d(cr.randn(8, 3, 50), cr.randn(16, 3, 5), padding="same").shape == (8, 16, 50)
+    assert conv2d(cr.randn(64, 1, 28, 28), cr.randn(32, 1, 3, 3)).shape == (64, 32, 26, 26)
+    assert conv_transpose2d(cr.randn(8, 16, 7, 7), cr.randn(16, 8, 4, 4), stride=2, padding=1).shape == (8, 8, 14, 14)
+
+
+def test_conv_transpose2d_is_the_input_gradient_of_conv2d() -> None:
+    """<conv2d(x, W), y> = <x, conv_transpose2d(y, W)>: the two ops are adjoint."""
+    rng = numpy.random.default_rng(2)
+    x, weight = cr.tensor(rng.standard_normal((2, 4, 7, 6))), cr.tensor(rng.standard_normal((6, 2, 3, 2)))
+    kwargs = {"stride": 2, "padding": 1, "dilation": (1, 2), "groups": 2}
+    out = conv2d(x, weight, **kwargs)
+    y = cr.tensor(rng.standard_normal(out.shape))
+    back = conv_transpose2d(y, weight, output_padding=(0, 1), **kwargs)
+    assert back.shape == x.shape
+    assert (out * y).sum().item() == pytest.approx((x * back).sum().item(), rel=1e-12)
+
+
+# -- errors ------------------------------------------------------------------------------------------------
+def _raises(error: type, message: str, function: Callable, *args, **kwargs) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        function(*args, **kwargs)
+
+
+def test_conv2d_shape_errors() -> None:
+    weight = cr.randn(16, 3, 3, 3)
+    _raises(ValueError, "conv2d: expected 3 input channels, got 1 (input shape (8, 1, 28, 28), weight shape "
+            "(16, 3, 3, 3))", conv2d, cr.randn(8, 1, 28, 28), weight)
+    _raises(ValueError, "conv2d: expected 3 input channels, got 4 (input shape (4, 6, 6), weight shape (16, 3, 3, 3))",
+            conv2d, cr.randn(4, 6, 6), weight)
+    _raises(ValueError, "conv2d expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (8, 3)",
+            conv2d, cr.randn(8, 3), weight)
+    _raises(ValueError, "conv2d expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (1, 2, 3, 8, 8)",
+            conv2d, cr.randn(1, 2, 3, 8, 8), weight)
+    _raises(ValueError, "conv2d: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape (16, 3, 3)",
+            conv2d, cr.randn(2, 3, 8, 8), cr.randn(16, 3, 3))
+    _raises(ValueError, "conv2d: kernel size (5, 5) (dilated) is larger than the padded input (3, 3) (input shape "
+            "(1, 3, 3, 3), weight shape (2, 3, 5, 5))", conv2d, cr.randn(1, 3, 3, 3), cr.randn(2, 3, 5, 5))
+    _raises(ValueError, "conv2d: kernel size (5, 3) (dilated) is larger than the padded input (4, 6) (input shape "
+            "(1, 3, 2, 4), weight shape (2, 3, 3, 3))", conv2d, cr.randn(1, 3, 2, 4), cr.randn(2, 3, 3, 3),
+            padding=1, dilation=(2, 1))
+    _raises(ValueError, "conv2d: bias must have shape (16,) to match weight (16, 3, 3, 3), got (8,)",
+            conv2d, cr.randn(2, 3, 8, 8), weight, cr.randn(8))
+
+
+def test_conv_group_errors() -> None:
+    _raises(ValueError, "conv2d: out_channels 6 (weight shape (6, 2, 3, 3)) must be divisible by groups 4",
+            conv2d, cr.randn(1, 8, 5, 5), cr.randn(6, 2, 3, 3), groups=4)
+    _raises(ValueError, "conv2d: expected 8 input channels, got 6 (input shape (1, 6, 5, 5), weight shape "
+            "(8, 2, 3, 3))", conv2d, cr.randn(1, 6, 5, 5), cr.randn(8, 2, 3, 3), groups=4)
+    _raises(ValueError, "conv1d: groups must be a positive int, got 0", conv1d, cr.randn(1, 2, 5), cr.randn(2, 2, 3),
+            groups=0)
+    _raises(ValueError, "conv2d: groups must be a positive int, got 1.0", conv2d, cr.randn(1, 2, 5, 5),
+            cr.randn(2, 2, 3, 3), groups=1.0)
+    _raises(ValueError, "conv_transpose2d: in_channels 6 (weight shape (6, 2, 3, 3)) must be divisible by groups 4",
+            conv_transpose2d, cr.randn(1, 6, 5, 5), cr.randn(6, 2, 3, 3), groups=4)
+
+
+def test_conv_argument_errors() -> None:
+    x, weight = cr.randn(1, 2, 6, 6), cr.randn(3, 2, 3, 3)
+    _raises(ValueError, "conv2d: stride must be positive, got (0, 1)", conv2d, x, weight, stride=(0, 1))
+    _raises(ValueError, "conv2d: dilation must be positive, got (0, 0)", conv2d, x, weight, dilation=0)
+    _raises(ValueError, "conv2d: padding must be non-negative, got (-1, -1)", conv2d, x, weight, padding=-1)
+    _raises(TypeError, "conv2d: stride must be an int or a tuple of 2 ints, got (1, 2, 3)", conv2d, x, weight,
+            stride=(1, 2, 3))
+    _raises(TypeError, "conv2d: padding must be an int or a tuple of 2 ints, got 1.5", conv2d, x, weight, padding=1.5)
+    _raises(TypeError, "conv1d: dilation must be an int or a tuple of 1 ints, got True", conv1d, cr.randn(1, 2, 6),
+            cr.randn(3, 2, 3), dilation=True)
+    _raises(ValueError, "conv2d: invalid padding string 'full', should be one of 'valid', 'same'", conv2d, x, weight,
+            padding="full")
+    _raises(ValueError, "conv2d: padding='same' is not supported for strided convolutions, got stride (2, 1)",
+            conv2d, x, weight, padding="same", stride=(2, 1))
+
+
+def test_conv_operand_errors() -> None:
+    x, weight = cr.randn(1, 2, 6, 6), cr.randn(3, 2, 3, 3)
+    _raises(TypeError, "conv2d: input must be a Tensor, got ndarray", conv2d, numpy.zeros((1, 2, 6, 6)), weight)
+    _raises(TypeError, "conv2d: weight must be a Tensor, got list", conv2d, x, [[1.0]])
+    _raises(TypeError, "conv2d: bias must be a Tensor, got list", conv2d, x, weight, [0.0, 0.0, 0.0])
+    _raises(TypeError, "conv2d: expected tensors of the same dtype, got chainrule.float32 and chainrule.float64; "
+            "convert one, e.g. .to(chainrule.float32)", conv2d, x, weight.double())
+    _raises(TypeError, "conv2d: expected tensors of the same dtype, got chainrule.float32 and chainrule.float64; "
+            "convert one, e.g. .to(chainrule.float32)", conv2d, x, weight, cr.zeros(3, dtype=cr.float64))
+    _raises(TypeError, "conv2d: expected a floating-point input, got chainrule.int64; use .float()",
+            conv2d, cr.zeros(1, 2, 6, 6, dtype=cr.int64), cr.zeros(3, 2, 3, 3, dtype=cr.int64))
+
+
+def test_conv_transpose2d_errors() -> None:
+    x, weight = cr.randn(1, 4, 5, 5), cr.randn(4, 2, 3, 3)
+    _raises(ValueError, "conv_transpose2d: expected 4 input channels, got 2 (input shape (1, 2, 5, 5), weight shape "
+            "(4, 2, 3, 3))", conv_transpose2d, cr.randn(1, 2, 5, 5), weight)
+    _raises(ValueError, "conv_transpose2d expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape (4, 5)",
+            conv_transpose2d, cr.randn(4, 5), weight)
+    _raises(ValueError, "conv_transpose2d: weight must be 4-D (in_channels, out_channels/groups, kH, kW), got shape "
+            "(4, 2, 3)", conv_transpose2d, x, cr.randn(4, 2, 3))
+    _raises(ValueError, "conv_transpose2d: bias must have shape (4,) to match weight (4, 2, 3, 3), got (2,)",
+            conv_transpose2d, x, weight, cr.randn(2), groups=2)
+    _raises(ValueError, "conv_transpose2d: output_padding (2, 0) must be smaller than either stride (2, 2) or "
+            "dilation (1, 1)", conv_transpose2d, x, weight, stride=2, output_padding=(2, 0))
+    _raises(ValueError, "conv_transpose2d: the output size (-1, -1) is not positive (input shape (1, 4, 5, 5), "
+            "weight shape (4, 2, 3, 3), stride (1, 1), padding (4, 4)); reduce the padding",
+            conv_transpose2d, x, weight, padding=4)
+    _raises(ValueError, "conv_transpose2d: padding must be an int or a tuple of 2 ints ('same' and 'valid' are for "
+            "convolutions), got 'same'", conv_transpose2d, x, weight, padding="same")
+    _raises(ValueError, "conv_transpose2d: stride must be positive, got (0, 0)", conv_transpose2d, x, weight, stride=0)

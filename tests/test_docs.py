@@ -40,3 +40,10 @@ def test_xor_example_reaches_100_percent(capsys: pytest.CaptureFixture[str]) -> 
     module = runpy.run_path(str(ROOT / "examples" / "xor.py"))
     assert module["main"]() == 1.0
     assert "1 xor 1 -> 0" in capsys.readouterr().out
+
+
+def test_digits_cnn_example_reaches_98_percent_on_held_out_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn", reason="the digits example needs scikit-learn (pip install -e '.[test]')")
+    module = runpy.run_path(str(ROOT / "examples" / "digits_cnn.py"))
+    assert module["main"]() >= 0.98
+    assert "test accuracy" in capsys.readouterr().out

@@ -37,10 +37,14 @@ from chainrule.nn.layers.pooling import (
     MaxPool2d,
     Upsample,
 )
+from chainrule.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "ELU",
     "GELU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AvgPool1d",
@@ -57,10 +61,12 @@ __all__ = [
     "Dropout2d",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -69,6 +75,7 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "NLLLoss",
+    "RNNCell",
     "ReLU",
     "SiLU",
     "Sigmoid",

@@ -1,0 +1,580 @@
+"""Recurrent layers and cells: LSTM, GRU and Elman RNN (tanh or ReLU), with PyTorch's gates and layouts.
+
+One Function runs one layer in one direction over the whole sequence, as cuDNN does. Forward projects the
+input of every time step with one GEMM up front (x W_ih^T + b), then loops over time doing only h W_hh^T
+and the gate arithmetic; backward loops in reverse and keeps the gate gradients of all steps, so that the
+gradients of x, W_ih, W_hh and the biases are one GEMM or one sum each at the end. A cell (`lstm_cell`, ...)
+is the same Function run for a single step.
+
+Why not one graph node per step: each step would need its slice of the projected input, and the gradient
+of a slice is a full-sequence array, so backward would cost O(length^2).
+
+The gates follow PyTorch (W_ih and W_hh stack the gates' rows in this order):
+    LSTM  i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of x W_ih^T + b_ih + h W_hh^T + b_hh
+          c' = f c + i g,  h' = o tanh(c')
+    GRU   r, z = sigmoid of x W_ih^T + b_ih + h W_hh^T + b_hh (their rows);  n = tanh(x W_in^T + b_in +
+          r (h W_hn^T + b_hn));  h' = (1 - z) n + z h
+    RNN   h' = tanh or relu of x W_ih^T + b_ih + h W_hh^T + b_hh
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chainrule import backend
+from chainrule.autograd.function import Function
+from chainrule.ops import _checks
+from chainrule.ops.dropout import dropout as _dropout
+from chainrule.ops.shape import cat, stack
+from chainrule.tensor import Tensor, _wrap
+
+# Per-gate factors of the pre-activations. sigmoid(x) = (1 + tanh(x / 2)) / 2, so halving the sigmoid gates'
+# weight columns lets one tanh call activate all gates; then a = scale * tanh + (1 - scale), and its slope is
+# scale^2 - (a - (1 - scale))^2, which is s (1 - s) for a sigmoid and 1 - g^2 for a tanh.
+_LSTM_SCALES = (0.5, 0.5, 1.0, 0.5)
+_GRU_SCALES = (0.5, 0.5, 1.0)  # n is activated apart (it needs r first): its factor is 1
+
+
+def _gate_scale(xp, dtype, hidden_size: int, scales: tuple):
+    return xp.repeat(xp.asarray(scales, dtype=dtype), hidden_size)
+
+
+def _transposed(weight, scale=None):
+    """weight^T, C-contiguous (BLAS's faster layout for h @ W^T), its columns multiplied by `scale`."""
+    xp = backend.array_module(weight)
+    result = xp.empty((weight.shape[1], weight.shape[0]), dtype=weight.dtype)
+    if scale is None:
+        result[...] = weight.T
+    else:
+        xp.multiply(weight.T, scale, out=result)
+    return result
+
+
+def _split(gates, hidden_size: int) -> list:
+    """The per-gate blocks of columns of `gates`, as views."""
+    return [gates[:, start:start + hidden_size] for start in range(0, gates.shape[1], hidden_size)]
+
+
+class _Recurrence(Function):
+    """What the three layer Functions share: the input projection up front, the parameter gradients at the end.
+
+    Inputs: x, h0, (c0,) w_ih, w_hh, (b_ih, b_hh); `first_weight` is w_ih's position. x is (L, N, I) for a
+    sequence or (N, I) for one step. `states` holds h0, h_1, ..., h_L (and c_L for an LSTM).
+    """
+
+    saves_inputs = True
+    saves_output = True  # a view of `states`: an in-place change of the output is caught at backward
+    first_weight = 2
+
+    def _project(self, x, w_ih, bias, scale):
+        """x W_ih^T + bias for all steps at once, shaped (L, N, gates); columns multiplied by `scale`."""
+        self.rows = x.reshape((-1, x.shape[-1]))
+        if scale is not None and bias is not None:
+            bias = bias * scale
+        gates = self.rows @ _transposed(w_ih, scale)
+        if bias is not None:
+            gates += bias
+        return gates.reshape((x.shape[0] if x.ndim == 3 else 1, -1, gates.shape[-1]))
+
+    def _parameter_grads(self, d_input, d_hidden):
+        """Gradients of x, W_ih, W_hh, b_ih, b_hh from the pre-activation gradients of all steps.
+
+        d_input is d(x W_ih^T + b_ih), d_hidden is d(h W_hh^T + b_hh), each (L, N, gates); they are the
+        same array except for the GRU, where b_hn sits inside r (...).
+        """
+        parents, inputs, first = self.parents, self.inputs, self.first_weight
+        width = d_input.shape[-1]
+        shared = d_hidden is d_input
+        d_input = d_input.reshape((-1, width))
+        d_hidden = d_input if shared else d_hidden.reshape((-1, width))
+        steps = self.states.shape[0] - 1 - (first == 3)
+        grads = [
+            (d_input @ inputs[first]).reshape(inputs[0].shape) if parents[0] is not None else None,
+            d_input.T @ self.rows if parents[first] is not None else None,
+            d_hidden.T @ self.states[:steps].reshape((-1, self.states.shape[-1]))
+            if parents[first + 1] is not None else None,
+        ]
+        if len(parents) > first + 2:
+            bias_grad = d_input.sum(axis=0)
+            grads += [bias_grad, bias_grad.copy() if shared else d_hidden.sum(axis=0)]
+        return grads
+
+
+class LSTMSequence(_Recurrence):
+    """An LSTM layer over a sequence. Output (L + 1, N, H): h_1, ..., h_L, then c_L ((2, N, H) for one step).
+
+    Backward, step by step in reverse: dc += dh o (1 - tanh(c)^2); d[i, f, g, o] = [dc g, dc c_prev, dc i,
+    dh tanh(c)] times the activations' slopes; dc_prev = dc f; dh_prev = d[i, f, g, o] W_hh (+ dh of the
+    output at t - 1). The gate gradients are written over the saved activations, step by step, which saves
+    an (L, N, 4H) buffer; a second backward through the same graph (retain_graph) recomputes them first.
+    """
+
+    first_weight = 3
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = backend.array_module(x)
+        batch, hidden = h0.shape
+        scale = _gate_scale(xp, x.dtype, hidden, _LSTM_SCALES)
+        gates = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh, scale)
+        w_hh_t = _transposed(w_hh, scale)
+        scale = xp.broadcast_to(scale, gates.shape[1:]).copy()  # same-shape operands: twice as fast in NumPy
+        offset = 1 - scale
+        steps = gates.shape[0]
+        states = xp.empty((steps + 2, batch, hidden), dtype=x.dtype)
+        cells = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
+        tanh_cells = xp.empty((steps, batch, hidden), dtype=x.dtype)
+        states[0], cells[0] = h0, c0
+        hidden_gates, product = xp.empty_like(gates[0]), xp.empty_like(h0)
+        for t in range(steps):
+            gate = gates[t]
+            xp.matmul(states[t], w_hh_t, out=hidden_gates)
+            gate += hidden_gates
+            xp.tanh(gate, out=gate)
+            gate *= scale
+            gate += offset
+            i, f, g, o = _split(gate, hidden)
+            xp.multiply(f, cells[t], out=cells[t + 1])
+            xp.multiply(i, g, out=product)
+            cells[t + 1] += product
+            xp.tanh(cells[t + 1], out=tanh_cells[t])
+            xp.multiply(o, tanh_cells[t], out=states[t + 1])
+        states[steps + 1] = cells[steps]
+        self.gates, self.cells, self.tanh_cells, self.states, self.scale = gates, cells, tanh_cells, states, scale
+        return states[1:]
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        w_hh = self.inputs[4]
+        if self.gates is None:  # a second backward (retain_graph): the first one wrote over the activations
+            self.forward(*self.inputs)
+        gates, cells, tanh_cells, scale = self.gates, self.cells, self.tanh_cells, self.scale
+        self.gates = None
+        steps, hidden = tanh_cells.shape[0], tanh_cells.shape[2]
+        offset, square_scale = 1 - scale, scale * scale
+        slope, scratch, next_cell = xp.empty_like(gates[0]), xp.empty_like(cells[0]), xp.empty_like(cells[0])
+        d_hidden, d_cell = grad[steps - 1], grad[steps].copy()
+        for t in reversed(range(steps)):
+            d, tanh_cell = gates[t], tanh_cells[t]  # d: step t's activations, then their gradients
+            i, f, g, o = _split(d, hidden)
+            xp.multiply(tanh_cell, tanh_cell, out=scratch)
+            xp.subtract(1, scratch, out=scratch)
+            scratch *= o
+            scratch *= d_hidden
+            d_cell += scratch
+            xp.subtract(d, offset, out=slope)
+            slope *= slope
+            xp.subtract(square_scale, slope, out=slope)
+            xp.multiply(d_cell, f, out=next_cell)
+            xp.multiply(d_cell, i, out=scratch)
+            xp.multiply(d_cell, g, out=i)
+            g[...] = scratch
+            xp.multiply(d_cell, cells[t], out=f)
+            xp.multiply(d_hidden, tanh_cell, out=o)
+            d *= slope
+            d_cell, next_cell = next_cell, d_cell
+            if t > 0 or self.parents[1] is not None:
+                d_hidden = d @ w_hh
+                if t > 0:
+                    d_hidden += grad[t - 1]
+        x_grad, w_ih_grad, w_hh_grad, *bias_grads = self._parameter_grads(gates, gates)
+        h0_grad = d_hidden if self.parents[1] is not None else None
+        return (x_grad, h0_grad, d_cell if self.parents[2] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
+
+    def vjp(self, grad):
+        return _differentiable_backward(self, grad, _lstm_step, _lstm_step_grad)
+
+
+class GRUSequence(_Recurrence):
+    """A GRU layer over a sequence. Output (L, N, H): h_1, ..., h_L ((N, H) for one step).
+
+    Backward, per step: dn = dh (1 - z) (1 - n^2), dz = dh (h_prev - n) z (1 - z), dr = dn (h W_hn^T + b_hn)
+    r (1 - r); the input gates get [dr, dz, dn], the hidden ones [dr, dz, dn r]; dh_prev = dh z + (hidden
+    gate grads) W_hh.
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = backend.array_module(x)
+        batch, hidden = h0.shape
+        scale = _gate_scale(xp, x.dtype, hidden, _GRU_SCALES)
+        bias = None
+        if b_ih is not None:  # b_hr and b_hz add to the input projection; b_hn stays inside r (...)
+            bias = b_ih.copy()
+            bias[:2 * hidden] += b_hh[:2 * hidden]
+        gates = self._project(x, w_ih, bias, scale)
+        w_hh_t = _transposed(w_hh, scale)
+        steps = gates.shape[0]
+        states = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
+        hidden_gates = xp.empty_like(gates)  # h W_hh^T (+ b_hn), r and z columns halved
+        states[0] = h0
+        product = xp.empty_like(h0)
+        for t in range(steps):
+            gate, hidden_gate = gates[t], hidden_gates[t]
+            xp.matmul(states[t], w_hh_t, out=hidden_gate)
+            if b_hh is not None:
+                hidden_gate[:, 2 * hidden:] += b_hh[2 * hidden:]
+            reset_update = gate[:, :2 * hidden]
+            reset_update += hidden_gate[:, :2 * hidden]
+            xp.tanh(reset_update, out=reset_update)
+            reset_update *= 0.5
+            reset_update += 0.5
+            new = gate[:, 2 * hidden:]
+            xp.multiply(gate[:, :hidden], hidden_gate[:, 2 * hidden:], out=product)
+            new += product
+            xp.tanh(new, out=new)
+            xp.subtract(states[t], new, out=states[t + 1])  # h = n + z (h_prev - n)
+            states[t + 1] *= gate[:, hidden:2 * hidden]
+            states[t + 1] += new
+        self.gates, self.hidden_gates, self.states = gates, hidden_gates, states
+        return states[1:] if x.ndim == 3 else states[1]
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        w_hh, states = self.inputs[3], self.states
+        gates, hidden_gates = self.gates, self.hidden_gates
+        steps, hidden = gates.shape[0], states.shape[2]
+        grad = grad.reshape((steps, -1, hidden))
+        d_input, d_hidden_gates = xp.empty_like(gates), xp.empty_like(gates)
+        scratch = xp.empty_like(states[0])
+        d_hidden = grad[steps - 1]
+        for t in reversed(range(steps)):
+            gate, d_in, d_hid = gates[t], d_input[t], d_hidden_gates[t]
+            reset, update, new = _split(gate, hidden)
+            d_reset, d_update, d_new = _split(d_in, hidden)
+            xp.subtract(1, update, out=d_new)  # h = n + z (h_prev - n)
+            d_new *= d_hidden
+            xp.multiply(new, new, out=scratch)
+            xp.subtract(1, scratch, out=scratch)
+            d_new *= scratch
+            xp.subtract(states[t], new, out=d_update)
+            d_update *= d_hidden
+            xp.multiply(d_new, hidden_gates[t][:, 2 * hidden:], out=d_reset)
+            slopes = d_hid[:, :2 * hidden]  # s (1 - s) of r and z, in the place of their hidden gradients
+            xp.subtract(1, gate[:, :2 * hidden], out=slopes)
+            slopes *= gate[:, :2 * hidden]
+            d_in[:, :2 * hidden] *= slopes
+            d_hid[:, :2 * hidden] = d_in[:, :2 * hidden]
+            xp.multiply(d_new, reset, out=d_hid[:, 2 * hidden:])
+            if t > 0 or self.parents[1] is not None:
+                direct = d_hidden * update
+                d_hidden = d_hid @ w_hh
+                d_hidden += direct
+                if t > 0:
+                    d_hidden += grad[t - 1]
+        x_grad, w_ih_grad, w_hh_grad, *bias_grads = self._parameter_grads(d_input, d_hidden_gates)
+        return (x_grad, d_hidden if self.parents[1] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
+
+    def vjp(self, grad):
+        return _differentiable_backward(self, grad, _gru_step, _gru_step_grad)
+
+
+class RNNSequence(_Recurrence):
+    """An Elman RNN layer (tanh or relu) over a sequence. Output (L, N, H) ((N, H) for one step).
+
+    Backward, per step: d = dh * slope (1 - h^2 for tanh, [h > 0] for relu); dh_prev = d W_hh.
+    """
+
+    def __init__(self, nonlinearity):
+        self.nonlinearity = nonlinearity
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = backend.array_module(x)
+        gates = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh, None)
+        w_hh_t = _transposed(w_hh)
+        steps = gates.shape[0]
+        states = xp.empty((steps + 1, *h0.shape), dtype=x.dtype)
+        states[0] = h0
+        for t in range(steps):
+            state = states[t + 1]
+            xp.matmul(states[t], w_hh_t, out=state)
+            state += gates[t]
+            if self.nonlinearity == "tanh":
+                xp.tanh(state, out=state)
+            else:
+                xp.maximum(state, 0, out=state)
+        self.states = states
+        return states[1:] if x.ndim == 3 else states[1]
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        w_hh, states = self.inputs[3], self.states
+        steps = states.shape[0] - 1
+        grad = grad.reshape((steps, *states.shape[1:]))
+        d_gates = xp.empty((steps, *states.shape[1:]), dtype=states.dtype)
+        d_hidden = grad[steps - 1]
+        for t in reversed(range(steps)):
+            state, d = states[t + 1], d_gates[t]
+            if self.nonlinearity == "tanh":
+                xp.multiply(state, state, out=d)
+                xp.subtract(1, d, out=d)
+                d *= d_hidden
+            else:
+                xp.multiply(d_hidden, state > 0, out=d)
+            if t > 0 or self.parents[1] is not None:
+                d_hidden = d @ w_hh
+                if t > 0:
+                    d_hidden += grad[t - 1]
+        x_grad, w_ih_grad, w_hh_grad, *bias_grads = self._parameter_grads(d_gates, d_gates)
+        return (x_grad, d_hidden if self.parents[1] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
+
+    def vjp(self, grad):
+        return _differentiable_backward(self, grad, _rnn_step, _rnn_step_grad)
+
+
+# -- the same steps with Tensor ops, for create_graph (second derivatives) ------------------------------------
+# step(input gates, hidden gates, h, c, function) -> (h', c' or None, cache), the gates being x W_ih^T + b_ih and
+# h W_hh^T + b_hh; step_grad(dh', dc', cache, function) -> (d input gates, d hidden gates, dh through the
+# direct path or None, dc or None).
+def _lstm_step(input_gates, hidden_gates, hidden, cell, function):
+    size = hidden.shape[-1]
+    gates = input_gates + hidden_gates
+    i, f = gates[:, :size].sigmoid(), gates[:, size:2 * size].sigmoid()
+    g, o = gates[:, 2 * size:3 * size].tanh(), gates[:, 3 * size:].sigmoid()
+    new_cell = f * cell + i * g
+    tanh_cell = new_cell.tanh()
+    return o * tanh_cell, new_cell, (i, f, g, o, cell, tanh_cell)
+
+
+def _lstm_step_grad(d_hidden, d_cell, cache, function):
+    i, f, g, o, cell, tanh_cell = cache
+    d_cell = d_cell + d_hidden * o * (1 - tanh_cell * tanh_cell)
+    d_gates = cat([d_cell * g * i * (1 - i), d_cell * cell * f * (1 - f), d_cell * i * (1 - g * g),
+                   d_hidden * tanh_cell * o * (1 - o)], 1)
+    return d_gates, d_gates, None, d_cell * f
+
+
+def _gru_step(input_gates, hidden_gates, hidden, cell, function):
+    size = hidden.shape[-1]
+    reset = (input_gates[:, :size] + hidden_gates[:, :size]).sigmoid()
+    update = (input_gates[:, size:2 * size] + hidden_gates[:, size:2 * size]).sigmoid()
+    new = (input_gates[:, 2 * size:] + reset * hidden_gates[:, 2 * size:]).tanh()
+    return new + update * (hidden - new), None, (reset, update, new, hidden, hidden_gates[:, 2 * size:])
+
+
+def _gru_step_grad(d_hidden, d_cell, cache, function):
+    reset, update, new, previous, hidden_new = cache
+    d_new = d_hidden * (1 - update) * (1 - new * new)
+    d_reset = d_new * hidden_new * reset * (1 - reset)
+    d_update = d_hidden * (previous - new) * update * (1 - update)
+    return cat([d_reset, d_update, d_new], 1), cat([d_reset, d_update, d_new * reset], 1), d_hidden * update, None
+
+
+def _rnn_step(input_gates, hidden_gates, hidden, cell, function):
+    pre_activation = input_gates + hidden_gates
+    new = pre_activation.tanh() if function.nonlinearity == "tanh" else pre_activation.relu()
+    return new, None, new
+
+
+def _rnn_step_grad(d_hidden, d_cell, new, function):
+    slope = 1 - new * new if function.nonlinearity == "tanh" else (new > 0).to(new.dtype)
+    d_gates = d_hidden * slope
+    return d_gates, d_gates, None, None
+
+
+def _differentiable_backward(function, grad, step, step_grad):
+    """The recurrence recomputed with Tensor ops, then its backward, so that the result is differentiable."""
+    tensors = function.input_tensors()
+    first = function.first_weight
+    x, hidden = tensors[0], tensors[1]
+    cell = tensors[2] if first == 3 else None
+    w_ih, w_hh = tensors[first], tensors[first + 1]
+    b_ih, b_hh = (tensors[first + 2], tensors[first + 3]) if len(tensors) > first + 2 else (None, None)
+    sequence = x if x.ndim == 3 else x.reshape((1, *x.shape))
+    steps, batch, size = sequence.shape
+    input_gates = sequence @ w_ih.T
+    if b_ih is not None:
+        input_gates = input_gates + b_ih
+    previous, caches = [], []
+    for t in range(steps):
+        hidden_gates = hidden @ w_hh.T
+        if b_hh is not None:
+            hidden_gates = hidden_gates + b_hh
+        previous.append(hidden)
+        hidden, cell, cache = step(input_gates[t], hidden_gates, hidden, cell, function)
+        caches.append(cache)
+    grad = grad.reshape((steps + (first == 3), batch, hidden.shape[-1]))
+    d_hidden, d_cell = grad[steps - 1], (grad[steps] if first == 3 else None)
+    d_inputs, d_hiddens = [None] * steps, [None] * steps
+    for t in reversed(range(steps)):
+        d_inputs[t], d_hiddens[t], d_direct, d_cell = step_grad(d_hidden, d_cell, caches[t], function)
+        d_hidden = d_hiddens[t] @ w_hh
+        if d_direct is not None:
+            d_hidden = d_hidden + d_direct
+        if t > 0:
+            d_hidden = d_hidden + grad[t - 1]
+    d_input = stack(d_inputs).reshape((steps * batch, -1))
+    d_hidden_gates = stack(d_hiddens).reshape((steps * batch, -1))
+    grads = [(d_input @ w_ih).reshape(x.shape), d_hidden] + ([d_cell] if first == 3 else [])
+    grads += [d_input.T @ sequence.reshape((steps * batch, size)),
+              d_hidden_gates.T @ stack(previous).reshape((steps * batch, -1))]
+    if b_ih is not None:
+        grads += [d_input.sum(0), d_hidden_gates.sum(0)]
+    return tuple(grads)
+
+
+# -- public functions ------------------------------------------------------------------------------------------
+def _check_tensors(op: str, named: Sequence[tuple[str, Tensor | None]]) -> None:
+    """Every given value is a Tensor, all on one device with one floating dtype."""
+    first = None
+    for name, value in named:
+        if value is None:
+            continue
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
+        if first is None:
+            first = value
+            if value.dtype.kind != "f":
+                raise TypeError(f"{op}: needs floating-point tensors, got {name} of dtype "
+                                f"{backend.dtype_name(value.dtype)}")
+        else:
+            _checks.check_pair(first, value, op)
+
+
+def _check_shape(op: str, name: str, tensor: Tensor, expected: tuple) -> None:
+    if tensor.shape != expected:
+        raise ValueError(f"{op}: expected {name} of shape {expected}, got {tensor.shape}")
+
+
+def _check_weights(op: str, gates: int, input_size: int, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+                   b_hh: Tensor | None, suffix: str = "") -> int:
+    """The layer's hidden size, after checking the weights against each other and the input size."""
+    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise ValueError(f"{op}: expected w_hh{suffix} of shape ({gates} * hidden_size, hidden_size), got "
+                         f"{w_hh.shape}")
+    hidden = w_hh.shape[1]
+    _check_shape(op, f"w_ih{suffix} (for input size {input_size})", w_ih, (gates * hidden, input_size))
+    if (b_ih is None) != (b_hh is None):
+        raise ValueError(f"{op}: give both biases b_ih{suffix} and b_hh{suffix}, or neither")
+    if b_ih is not None:
+        _check_shape(op, f"b_ih{suffix}", b_ih, (gates * hidden,))
+        _check_shape(op, f"b_hh{suffix}", b_hh, (gates * hidden,))
+    return hidden
+
+
+def _cell(op: str, gates: int, function: Function, input: Tensor, states: tuple, w_ih: Tensor, w_hh: Tensor,
+          b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
+    names = ("hx", "cx")[:len(states)]
+    _check_tensors(op, [("input", input), *zip(names, states, strict=True), ("w_ih", w_ih), ("w_hh", w_hh),
+                        ("b_ih", b_ih), ("b_hh", b_hh)])
+    if input.ndim != 2:
+        raise ValueError(f"{op}: expected input of shape (N, input_size), got {input.shape}")
+    hidden = _check_weights(op, gates, input.shape[1], w_ih, w_hh, b_ih, b_hh)
+    for name, state in zip(names, states, strict=True):
+        _check_shape(op, name, state, (input.shape[0], hidden))
+    biases = () if b_ih is None else (b_ih, b_hh)
+    return function.apply(input, *states, w_ih, w_hh, *biases)
+
+
+def lstm_cell(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+              b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step on a batch: (h', c') from input (N, I), hx and cx (N, H), w_ih (4H, I), w_hh (4H, H).
+
+    Example: `h, c = lstm_cell(x, h, c, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)`.
+    """
+    out = _cell("lstm_cell", 4, LSTMSequence(), input, (hx, cx), w_ih, w_hh, b_ih, b_hh)
+    return out[0], out[1]
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step on a batch: h' from input (N, I), hx (N, H), w_ih (3H, I), w_hh (3H, H)."""
+    return _cell("gru_cell", 3, GRUSequence(), input, (hx,), w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """One Elman RNN step: h' = tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh)."""
+    return _cell("rnn_tanh_cell", 1, RNNSequence("tanh"), input, (hx,), w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+                  b_hh: Tensor | None = None) -> Tensor:
+    """One Elman RNN step: h' = relu(input W_ih^T + b_ih + hx W_hh^T + b_hh)."""
+    return _cell("rnn_relu_cell", 1, RNNSequence("relu"), input, (hx,), w_ih, w_hh, b_ih, b_hh)
+
+
+def _layers(op: str, gates: int, make, states: Sequence[Tensor] | None, input: Tensor, params: Sequence[Tensor],
+            has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool,
+            batch_first: bool) -> tuple[Tensor, ...]:
+    """Run the stacked layers; returns the output and, per state (h, and c for an LSTM), its final values."""
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    state_names = ("h_0", "c_0")[:1 + (gates == 4)]
+    params = list(params)
+    _check_tensors(op, [("input", input), *zip(state_names, states or (), strict=False),
+                        *((f"params[{i}]", p) for i, p in enumerate(params))])
+    if input.ndim != 3:
+        layout = "(N, L, input_size) with batch_first=True" if batch_first else "(L, N, input_size)"
+        raise ValueError(f"{op}: expected input of shape {layout}, got {input.shape}")
+    if len(params) != num_layers * directions * per_layer:
+        raise ValueError(f"{op}: expected {num_layers * directions * per_layer} params ({per_layer} per layer and "
+                         f"direction, {num_layers} layers, {directions} directions), got {len(params)}")
+    x = input.transpose(0, 1) if batch_first else input
+    steps, batch = x.shape[0], x.shape[1]
+    if steps == 0:
+        raise ValueError(f"{op}: expected a sequence of length at least 1, got input of shape {input.shape}")
+    hidden = 0
+    for index in range(num_layers * directions):
+        w_ih, w_hh, *biases = params[index * per_layer:(index + 1) * per_layer]
+        b_ih, b_hh = biases or (None, None)
+        layer_input = x.shape[2] if index < directions else hidden * directions
+        suffix = f" of layer {index // directions}" + (" (reverse)" if index % directions else "")
+        hidden = _check_weights(op, gates, layer_input, w_ih, w_hh, b_ih, b_hh, suffix)
+    if states is not None:
+        for name, state in zip(state_names, states, strict=True):
+            _check_shape(op, name, state, (num_layers * directions, batch, hidden))
+    else:
+        zeros = _wrap(backend.array_module(x.data).zeros((batch, hidden), dtype=x.dtype), False, None)
+    finals: list[list[Tensor]] = [[] for _ in state_names]
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            index = layer * directions + direction
+            initial = [zeros] * len(state_names) if states is None else [state[index] for state in states]
+            out = make().apply(x if direction == 0 else x[::-1], *initial,
+                               *params[index * per_layer:(index + 1) * per_layer])
+            for kind, final in enumerate(finals):  # out holds h_1 ... h_L (then c_L) in processing order
+                final.append(out[steps - 1 + kind:steps + kind])
+            if direction == 1:
+                outputs.append(out[steps - 1::-1])
+            else:
+                outputs.append(out if gates != 4 else out[:steps])
+        x = outputs[0] if directions == 1 else cat(outputs, 2)
+        if dropout and train and layer < num_layers - 1:
+            x = _dropout(x, dropout, True)
+    output = x.transpose(0, 1) if batch_first else x
+    return (output, *(final[0] if len(final) == 1 else cat(final, 0) for final in finals))
+
+
+def lstm(input: Tensor, hx: Sequence[Tensor] | None, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+         dropout: float, train: bool, bidirectional: bool, batch_first: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """A stacked LSTM over a batch of sequences, as `torch.lstm`: returns (output, h_n, c_n).
+
+    hx is (h_0, c_0), each (num_layers * directions, N, H), or None for zeros. params lists, per layer and
+    direction, w_ih, w_hh (and b_ih, b_hh): the order of `nn.LSTM`'s parameters. Dropout with probability
+    `dropout` applies to the outputs of all layers but the last when `train` is true.
+    """
+    if hx is not None and (not isinstance(hx, Sequence) or len(hx) != 2):
+        raise TypeError(f"lstm: hx must be a pair (h_0, c_0) or None, got {type(hx).__name__}")
+    return _layers("lstm", 4, LSTMSequence, hx, input, params, has_biases, num_layers, dropout, train,
+                   bidirectional, batch_first)
+
+
+def gru(input: Tensor, hx: Tensor | None, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+        dropout: float, train: bool, bidirectional: bool, batch_first: bool) -> tuple[Tensor, Tensor]:
+    """A stacked GRU over a batch of sequences, as `torch.gru`: returns (output, h_n). See `lstm`."""
+    return _layers("gru", 3, GRUSequence, None if hx is None else (hx,), input, params, has_biases, num_layers,
+                   dropout, train, bidirectional, batch_first)
+
+
+def rnn_tanh(input: Tensor, hx: Tensor | None, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+             dropout: float, train: bool, bidirectional: bool, batch_first: bool) -> tuple[Tensor, Tensor]:
+    """A stacked Elman RNN with tanh, as `torch.rnn_tanh`: returns (output, h_n). See `lstm`."""
+    return _layers("rnn_tanh", 1, lambda: RNNSequence("tanh"), None if hx is None else (hx,), input, params,
+                   has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def rnn_relu(input: Tensor, hx: Tensor | None, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+             dropout: float, train: bool, bidirectional: bool, batch_first: bool) -> tuple[Tensor, Tensor]:
+    """A stacked Elman RNN with relu, as `torch.rnn_relu`: returns (output, h_n). See `lstm`."""
+    return _layers("rnn_relu", 1, lambda: RNNSequence("relu"), None if hx is None else (hx,), input, params,
+                   has_biases, num_layers, dropout, train, bidirectional, batch_first)

@@ -1,0 +1,222 @@
+"""The recurrent ops (chainrule.ops.recurrent): gradients against finite differences, gradients of gradients,
+equality with torch's functions of the same names, and their argument errors.
+
+One table of rows (function, argument shapes, fixed arguments) drives gradcheck, gradgradcheck and the torch
+comparison, so adding an op or a configuration means adding a row.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import gradcheck, gradgradcheck
+from chainrule.ops import recurrent
+
+N, I, H, L = 2, 3, 2, 3  # batch, input size, hidden size, length: tiny, for finite differences
+
+
+def _weights(gates: int, input_size: int, bias: bool, directions: int = 1, layers: int = 1) -> list[tuple]:
+    shapes = []
+    for layer in range(layers):
+        for _ in range(directions):
+            size = input_size if layer == 0 else H * directions
+            shapes += [(gates * H, size), (gates * H, H)] + ([(gates * H,), (gates * H,)] if bias else [])
+    return shapes
+
+
+@dataclass(frozen=True)
+class Row:
+    """`name` called as name(*tensors(shapes), **fixed); a cell takes its tensors positionally, a sequence
+    function as (input, hx, params, *fixed) with `states` initial states."""
+
+    id: str
+    name: str
+    shapes: list[tuple]
+    states: int = 0  # sequence functions: how many initial states (1, or 2 for an LSTM) come after the input
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, library, tensors: list) -> Any:
+        function = getattr(recurrent if library is None else library, self.name)
+        if library is not None and self.name == "lstm_cell":  # torch takes the states as one list [hx, cx]
+            return function(tensors[0], tensors[1:3], *tensors[3:])
+        if not self.states:
+            return function(*tensors)
+        hx = tensors[1] if self.states == 1 else tuple(tensors[1:3])
+        if library is not None and self.states == 2:
+            hx = list(hx)
+        fixed = self.fixed
+        return function(tensors[0], hx, list(tensors[1 + self.states:]), fixed["has_biases"], fixed["num_layers"],
+                        fixed["dropout"], True, fixed["bidirectional"], fixed["batch_first"])
+
+    def arrays(self) -> list[numpy.ndarray]:
+        rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
+        return [rng.standard_normal(shape) * 0.8 for shape in self.shapes]
+
+
+def _sequence(name: str, gates: int, bias: bool = True, bidirectional: bool = False, layers: int = 1,
+              batch_first: bool = False) -> Row:
+    directions = 2 if bidirectional else 1
+    states = 2 if name == "lstm" else 1
+    shape = (N, L, I) if batch_first else (L, N, I)
+    fixed = {"has_biases": bias, "num_layers": layers, "dropout": 0.0, "bidirectional": bidirectional,
+             "batch_first": batch_first}
+    label = f"{name}{'-bidirectional' if bidirectional else ''}{f'-{layers}layers' if layers > 1 else ''}" \
+            f"{'-batch-first' if batch_first else ''}{'' if bias else '-no-bias'}"
+    return Row(label, name, [shape] + [(layers * directions, N, H)] * states
+               + _weights(gates, I, bias, directions, layers), states, fixed)
+
+
+ROWS = [
+    Row("lstm_cell", "lstm_cell", [(N, I), (N, H), (N, H), *_weights(4, I, True)]),
+    Row("lstm_cell-no-bias", "lstm_cell", [(N, I), (N, H), (N, H), *_weights(4, I, False)]),
+    Row("gru_cell", "gru_cell", [(N, I), (N, H), *_weights(3, I, True)]),
+    Row("gru_cell-no-bias", "gru_cell", [(N, I), (N, H), *_weights(3, I, False)]),
+    Row("rnn_tanh_cell", "rnn_tanh_cell", [(N, I), (N, H), *_weights(1, I, True)]),
+    Row("rnn_relu_cell", "rnn_relu_cell", [(N, I), (N, H), *_weights(1, I, True)]),
+    _sequence("lstm", 4, bidirectional=True),
+    _sequence("lstm", 4, bias=False, layers=2, batch_first=True),
+    _sequence("gru", 3, bidirectional=True),
+    _sequence("gru", 3, bias=False, layers=2),
+    _sequence("rnn_tanh", 1, layers=2, batch_first=True),
+    _sequence("rnn_relu", 1, bidirectional=True, bias=False),
+]
+PARAMS = [pytest.param(row, id=row.id) for row in ROWS]
+
+
+def _tensors(row: Row) -> list[cr.Tensor]:
+    return [cr.tensor(array, dtype=cr.float64, requires_grad=True) for array in row.arrays()]
+
+
+@pytest.mark.parametrize("row", PARAMS)
+def test_gradcheck(row: Row) -> None:
+    assert gradcheck(lambda *tensors: row.call(None, list(tensors)), _tensors(row))
+
+
+@pytest.mark.parametrize("row", PARAMS)
+def test_gradgradcheck(row: Row) -> None:
+    assert gradgradcheck(lambda *tensors: row.call(None, list(tensors)), _tensors(row))
+
+
+def _flatten(result) -> list:
+    return [t for part in result for t in _flatten(part)] if isinstance(result, tuple | list) else [result]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("row", PARAMS)
+def test_matches_torch(row: Row, dtype: str, device: str, torch) -> None:
+    tolerance = {"float64": {"rtol": 1e-9, "atol": 1e-12}, "float32": {"rtol": 1e-4, "atol": 1e-5}}[dtype]
+    arrays = [array.astype(dtype) for array in row.arrays()]
+    ours = [cr.tensor(array, device=device, requires_grad=True) for array in arrays]
+    theirs = [torch.from_numpy(array).requires_grad_() for array in arrays]
+    outs, expected = _flatten(row.call(None, ours)), _flatten(row.call(torch, theirs))
+    assert [out.shape for out in outs] == [tuple(e.shape) for e in expected]
+    rng = numpy.random.default_rng(0)
+    upstream = [rng.standard_normal(out.shape).astype(dtype) for out in outs]
+    sum((out * cr.tensor(u, device=device)).sum() for out, u in zip(outs, upstream, strict=True)).backward()
+    sum((e * torch.from_numpy(u)).sum() for e, u in zip(expected, upstream, strict=True)).backward()
+    for index, (out, reference) in enumerate(zip(outs, expected, strict=True)):
+        numpy.testing.assert_allclose(out.detach().cpu().numpy(), reference.detach().numpy(), **tolerance,
+                                      err_msg=f"output {index}")
+    for index, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
+        numpy.testing.assert_allclose(mine.grad.cpu().numpy(), reference.grad.numpy(), **tolerance,
+                                      err_msg=f"gradient of argument {index}")
+
+
+def test_a_cell_is_one_step_of_the_layer() -> None:
+    x, h, c = cr.randn(1, 2, 3), cr.randn(1, 2, 4), cr.randn(1, 2, 4)
+    weights = [cr.randn(16, 3), cr.randn(16, 4), cr.randn(16), cr.randn(16)]
+    output, h_n, c_n = recurrent.lstm(x, (h, c), weights, True, 1, 0.0, False, False, False)
+    h_cell, c_cell = recurrent.lstm_cell(x[0], h[0], c[0], *weights)
+    numpy.testing.assert_array_equal(h_cell.numpy(), output[0].numpy())
+    numpy.testing.assert_array_equal(h_cell.numpy(), h_n[0].numpy())
+    numpy.testing.assert_array_equal(c_cell.numpy(), c_n[0].numpy())
+
+
+def test_zero_initial_states_by_default() -> None:
+    x, weights = cr.randn(3, 2, 3), [cr.randn(6, 3), cr.randn(6, 2)]
+    output, h_n = recurrent.gru(x, None, weights, False, 1, 0.0, False, False, False)
+    expected, expected_h_n = recurrent.gru(x, cr.zeros(1, 2, 2), weights, False, 1, 0.0, False, False, False)
+    numpy.testing.assert_array_equal(output.numpy(), expected.numpy())
+    numpy.testing.assert_array_equal(h_n.numpy(), expected_h_n.numpy())
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "rnn_tanh"])
+def test_gradients_are_the_same_when_other_inputs_need_none(name: str) -> None:
+    """Backward skips the gradients nobody asked for (x, h_0, ...): the others must not change."""
+    gates = {"lstm": 4, "gru": 3, "rnn_tanh": 1}[name]
+    arrays = [numpy.random.default_rng(0).standard_normal(shape) for shape in
+              [(4, 2, 3), (1, 2, 2), (1, 2, 2), (gates * 2, 3), (gates * 2, 2), (gates * 2,), (gates * 2,)]]
+
+    def weight_grads(all_require_grad: bool) -> list[numpy.ndarray]:
+        tensors = [cr.tensor(a, requires_grad=all_require_grad or i >= 3) for i, a in enumerate(arrays)]
+        hx = tuple(tensors[1:3]) if name == "lstm" else tensors[1]
+        output = getattr(recurrent, name)(tensors[0], hx, tensors[3:], True, 1, 0.0, False, False, False)[0]
+        output.sum().backward()
+        return [tensor.grad.numpy() for tensor in tensors[3:]]
+
+    for partial, full in zip(weight_grads(False), weight_grads(True), strict=True):
+        numpy.testing.assert_allclose(partial, full, rtol=1e-12)
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+def _cell_arguments(**changes) -> dict:
+    arguments = {"input": cr.randn(2, 3), "hx": cr.randn(2, 4), "cx": cr.randn(2, 4), "w_ih": cr.randn(16, 3),
+                 "w_hh": cr.randn(16, 4), "b_ih": cr.randn(16), "b_hh": cr.randn(16)}
+    arguments.update(changes)
+    return arguments
+
+
+def _lstm(input=None, hx=None, params=None, **changes) -> Callable[[], Any]:
+    input = cr.randn(5, 2, 3) if input is None else input
+    params = [cr.randn(8, 3), cr.randn(8, 2)] if params is None else params
+    fixed = {"has_biases": False, "num_layers": 1, "dropout": 0.0, "train": False, "bidirectional": False,
+             "batch_first": False, **changes}
+    return lambda: recurrent.lstm(input, hx, params, *fixed.values())
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: recurrent.lstm_cell(**_cell_arguments(w_hh=cr.randn(12, 4))), ValueError,
+     "lstm_cell: expected w_hh of shape (4 * hidden_size, hidden_size), got (12, 4)"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(w_ih=cr.randn(16, 5))), ValueError,
+     "lstm_cell: expected w_ih (for input size 3) of shape (16, 3), got (16, 5)"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(b_hh=None)), ValueError,
+     "lstm_cell: give both biases b_ih and b_hh, or neither"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(b_ih=cr.randn(12))), ValueError,
+     "lstm_cell: expected b_ih of shape (16,), got (12,)"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(input=cr.randn(5, 2, 3))), ValueError,
+     "lstm_cell: expected input of shape (N, input_size), got (5, 2, 3)"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(cx=cr.randn(3, 4))), ValueError,
+     "lstm_cell: expected cx of shape (2, 4), got (3, 4)"),
+    (lambda: recurrent.lstm_cell(**_cell_arguments(hx=numpy.zeros((2, 4)))), TypeError,
+     "lstm_cell: hx must be a Tensor, got ndarray"),
+    (lambda: recurrent.gru_cell(cr.ones(2, 3, dtype=cr.int64), cr.zeros(2, 4), cr.randn(12, 3), cr.randn(12, 4)),
+     TypeError, "gru_cell: needs floating-point tensors, got input of dtype chainrule.int64"),
+    (lambda: recurrent.rnn_tanh_cell(cr.randn(2, 3), cr.zeros(2, 4, dtype=cr.float64), cr.randn(4, 3),
+                                     cr.randn(4, 4)), TypeError,
+     "rnn_tanh_cell: expected tensors of the same dtype, got chainrule.float32 and chainrule.float64; convert one, "
+     "e.g. .to(chainrule.float32)"),
+    (_lstm(input=cr.randn(5, 3)), ValueError, "lstm: expected input of shape (L, N, input_size), got (5, 3)"),
+    (_lstm(input=cr.randn(5, 3), batch_first=True), ValueError,
+     "lstm: expected input of shape (N, L, input_size) with batch_first=True, got (5, 3)"),
+    (_lstm(input=cr.randn(0, 2, 3)), ValueError,
+     "lstm: expected a sequence of length at least 1, got input of shape (0, 2, 3)"),
+    (_lstm(num_layers=2), ValueError,
+     "lstm: expected 4 params (2 per layer and direction, 2 layers, 1 directions), got 2"),
+    (_lstm(params=[cr.randn(8, 3), cr.randn(8, 2), cr.randn(8, 4), cr.randn(8, 2)], bidirectional=True),
+     ValueError, "lstm: expected w_ih of layer 0 (reverse) (for input size 3) of shape (8, 3), got (8, 4)"),
+    (_lstm(hx=cr.zeros(1, 2, 2)), TypeError, "lstm: hx must be a pair (h_0, c_0) or None, got Tensor"),
+    (_lstm(hx=(cr.zeros(1, 2, 2), cr.zeros(2, 2, 2))), ValueError,
+     "lstm: expected c_0 of shape (1, 2, 2), got (2, 2, 2)"),
+])
+def test_errors(call, error, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()

@@ -47,3 +47,11 @@ def test_digits_cnn_example_reaches_98_percent_on_held_out_digits(capsys: pytest
     module = runpy.run_path(str(ROOT / "examples" / "digits_cnn.py"))
     assert module["main"]() >= 0.98
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_sequence_example_learns_the_adding_problem_and_draws_its_curve(tmp_path) -> None:
+    pytest.importorskip("matplotlib", reason="the learning-curve picture needs matplotlib (pip install -e '.[test]')")
+    module = runpy.run_path(str(ROOT / "examples" / "sequence.py"))
+    picture = tmp_path / "curve.png"
+    assert module["main"](steps=1000, out=str(picture)) < 0.01  # always answering 1.0 scores 0.167
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

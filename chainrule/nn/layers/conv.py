@@ -109,6 +109,12 @@ class _ConvNd(Module):
                 widths += [self.padding[index]] * 2
         return pad(input, widths, mode=self.padding_mode), 0
 
+    def forward(self, input: Tensor) -> Tensor:
+        """Conv1d/Conv2d: check the input, pad it for non-zero padding modes, convolve (`_function`)."""
+        self._check_input(input)
+        input, padding = self._padded(input)
+        return self._function(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._nd:
@@ -133,6 +139,7 @@ class Conv1d(_ConvNd):
     """
 
     _nd = 1
+    _function = staticmethod(conv1d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
                  stride: int | Sequence[int] = 1, padding: int | Sequence[int] | str = 0,
@@ -141,10 +148,6 @@ class Conv1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, 0, device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:
-        self._check_input(input)
-        input, padding = self._padded(input)
-        return conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -155,6 +158,7 @@ class Conv2d(_ConvNd):
     """
 
     _nd = 2
+    _function = staticmethod(conv2d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
                  stride: int | Sequence[int] = 1, padding: int | Sequence[int] | str = 0,
@@ -163,10 +167,6 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, 0, device, dtype)
 
-    def forward(self, input: Tensor) -> Tensor:
-        self._check_input(input)
-        input, padding = self._padded(input)
-        return conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):

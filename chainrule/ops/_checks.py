@@ -25,9 +25,11 @@ def check_pair(a: Tensor, b: Tensor, op: str) -> None:
             f"move one with .to('{a.device}')"
         )
     if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        # suggest converting toward floating point (integer data into a float layer is the usual mistake)
+        target = b.dtype if a.dtype.kind != "f" and b.dtype.kind == "f" else a.dtype
         raise TypeError(
             f"{op}: expected tensors of the same dtype, got {backend.dtype_name(a.dtype)} and "
-            f"{backend.dtype_name(b.dtype)}; convert one, e.g. .to({backend.dtype_name(a.dtype)})"
+            f"{backend.dtype_name(b.dtype)}; convert one, e.g. .to({backend.dtype_name(target)})"
         )
 
 

@@ -181,3 +181,10 @@ def test_device_mismatch_names_both_devices():
         cr.zeros(2) + cr.zeros(2, device="cuda")
     with pytest.raises(RuntimeError, match=r"matmul: expected both tensors on the same device"):
         cr.zeros(2, 2, device="cuda") @ cr.zeros(2, 2)
+
+
+def test_dtype_mismatch_suggests_converting_integer_data_to_the_float_dtype() -> None:
+    layer = cr.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"got chainrule\.int64 and chainrule\.float32; convert one, e\.g\. "
+                                        r"\.to\(chainrule\.float32\)"):
+        layer(cr.tensor([[1, 2, 3]]))

@@ -1,0 +1,200 @@
+"""One self-contained report.html per run: config, final metrics, a reading of the curves, and the pictures.
+
+The file has no JavaScript and no external references: images are embedded as base64 data URIs and the CSS is
+inline, so it can be mailed, archived or opened offline. All text from the run is HTML-escaped.
+
+    >>> write_report("report.html", "spirals MLP", {"lr": 0.1}, history, {"accuracy": 0.98}, ["curves.png"])
+    'report.html'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import mimetypes
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chainrule.report.plots import _series
+
+_FLAT = 0.01  # a relative change smaller than this counts as no change
+_UNDERFIT_DROP = 0.20  # training loss that fell less than this fraction over the whole run is "flat"
+_PATIENCE = 2  # epochs after the best validation loss before it counts as "stopped improving"
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.8em; text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f4f4f4; }
+pre { background: #f7f7f7; border: 1px solid #e3e3e3; padding: 0.8em; overflow-x: auto; }
+.reading { background: #eef5ff; border-left: 4px solid #4a7fd4; padding: 0.6em 1em; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+"""
+
+
+# -- reading the curves -----------------------------------------------------------------------------
+def _fell(earlier: float, later: float) -> bool:
+    """`later` is below `earlier` by more than the flat tolerance."""
+    return later < earlier * (1 - _FLAT) if earlier > 0 else later < earlier
+
+
+def read_curves(history: Sequence[Mapping[str, Any]]) -> str:
+    """A one-sentence reading of the loss curves, from simple rules applied in this order.
+
+    Only finite `loss` and `val_loss` values count; a relative change under 1% counts as no change.
+
+    1. Overfitting: the lowest validation loss came at least 2 epochs before the last one, the last validation
+       loss is above it, and the training loss kept falling since that epoch.
+    2. Underfitting: the training loss (and the validation loss, when there is one) fell less than 20% from the
+       first epoch to the last.
+    3. Still learning: the training loss (and the validation loss) at the last epoch is lower than 3 epochs
+       earlier (or at the first epoch, for shorter runs).
+    4. Otherwise the losses have levelled off.
+    Runs with fewer than 3 finite training losses are too short to read.
+
+        >>> read_curves([{"epoch": e, "loss": 1 / e, "val_loss": 1.2 / e} for e in range(1, 6)])
+        'training and validation loss both still falling at the last epoch: more epochs may help'
+    """
+    epochs, train = _series(history, "loss")
+    val_epochs, val = _series(history, "val_loss")
+    if len(train) < 3:
+        return "too few epochs with a finite training loss to read the curves"
+    has_val = len(val) >= 3
+
+    if has_val:
+        best_index = min(range(len(val)), key=val.__getitem__)
+        best_epoch = val_epochs[best_index]
+        train_at_best = dict(zip(epochs, train, strict=True)).get(best_epoch)
+        stopped = len(val) - 1 - best_index >= _PATIENCE and val[-1] > val[best_index]
+        if stopped and train_at_best is not None and _fell(train_at_best, train[-1]):
+            return (
+                f"validation loss stopped improving after epoch {best_epoch:g} while training loss kept falling: "
+                "overfitting"
+            )
+
+    def barely_moved(values: list[float]) -> bool:
+        return not values[-1] < values[0] * (1 - _UNDERFIT_DROP)
+
+    if barely_moved(train) and (not has_val or barely_moved(val)):
+        both = "both losses" if has_val else "training loss"
+        return f"{both} high and flat: underfitting"
+
+    def still_falling(values: list[float]) -> bool:
+        return _fell(values[max(0, len(values) - 4)], values[-1])
+
+    if still_falling(train) and (not has_val or still_falling(val)):
+        both = "training and validation loss both" if has_val else "training loss"
+        return f"{both} still falling at the last epoch: more epochs may help"
+    return "losses have levelled off: training looks converged"
+
+
+# -- formatting -------------------------------------------------------------------------------------
+def _format_number(value: Any) -> str:
+    """Floats to 4 significant digits, everything else as str."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_lines(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The config as TOML-ish text: plain keys first, then one [section] per nested mapping."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in config.items() if not isinstance(value, Mapping)]
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            lines += ["", f"[{prefix}{key}]", *_toml_lines(value, f"{prefix}{key}.")]
+    return lines
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in header)
+    body = []
+    for row in rows:
+        cells = []
+        for value in row:
+            css = ' class="number"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
+            cells.append(f"<td{css}>{html.escape(_format_number(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _history_table(history: Sequence[Mapping[str, Any]]) -> str:
+    columns: list[str] = []
+    for record in history:
+        columns += [key for key in record if key not in columns]
+    return _table(columns, [[record.get(key, "") for key in columns] for record in history])
+
+
+def _figure(caption: str, path: Path) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(f"write_report: image {str(path)!r} does not exist")
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    alt = html.escape(caption)
+    return f'<figure><img src="data:{mime};base64,{data}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
+
+
+# -- the report -------------------------------------------------------------------------------------
+def write_report(
+    path: str | Path,
+    title: str,
+    config: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    final_metrics: Mapping[str, Any],
+    images: Mapping[str, str | Path] | Sequence[str | Path] = (),
+) -> str | Path:
+    """Write one self-contained HTML report of a run and return `path`.
+
+    Args:
+        config: the run's configuration, shown as TOML-ish text (nested mappings become [sections]).
+        history: per-epoch dicts as for `plot_curves`; read by `read_curves` and shown as a table.
+        final_metrics: metric name -> value, shown as a table.
+        images: image files to embed, as {caption: path} or a list of paths (captioned by file name).
+
+        >>> write_report("report.html", "run 1", {"lr": 0.1}, [], {"accuracy": 0.9}, {"curves": "curves.png"})
+        'report.html'
+    """
+    if not isinstance(images, Mapping):
+        images = {Path(image).stem.replace("_", " "): image for image in images}
+    sections = [
+        f"<h1>{html.escape(str(title))}</h1>",
+        "<h2>Reading of the curves</h2>",
+        f'<p class="reading">{html.escape(read_curves(history))}</p>',
+        "<h2>Final metrics</h2>",
+        _table(["metric", "value"], list(final_metrics.items())),
+    ]
+    if images:
+        sections.append("<h2>Pictures</h2>")
+        sections += [_figure(str(caption), Path(image)) for caption, image in images.items()]
+    sections += ["<h2>Configuration</h2>", f"<pre>{html.escape(chr(10).join(_toml_lines(config)))}</pre>"]
+    if history:
+        sections += [
+            "<h2>History</h2>",
+            f"<details><summary>{len(history)} epochs</summary>{_history_table(history)}</details>",
+        ]
+    document = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(str(title))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(sections)
+        + "\n</body>\n</html>\n"
+    )
+    Path(path).write_text(document, encoding="utf-8")
+    return path

@@ -1,0 +1,161 @@
+"""Pictures are real PNGs that tolerate missing keys and NaN; the HTML is self-contained, escaped and complete."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+pytest.importorskip("matplotlib", reason="the report pictures need matplotlib (pip install 'chainrule[plots]')")
+
+from chainrule.report import (
+    best_epoch,
+    plot_confusion_matrix,
+    plot_curves,
+    plot_gradient_flow,
+    plot_learning_rate,
+    read_curves,
+    write_report,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _history(train, val=None, **extra):
+    records = []
+    for index, loss in enumerate(train):
+        record = {"epoch": index + 1, "loss": loss}
+        if val is not None:
+            record["val_loss"] = val[index]
+        for key, values in extra.items():
+            record[key] = values[index]
+        records.append(record)
+    return records
+
+
+OVERFITTING = _history(
+    [1.0, 0.7, 0.5, 0.4, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07],
+    [1.05, 0.8, 0.62, 0.55, 0.5, 0.47, 0.45, 0.48, 0.53, 0.6],
+    accuracy=[0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97],
+    val_accuracy=[0.48, 0.57, 0.66, 0.7, 0.72, 0.74, 0.75, 0.74, 0.73, 0.72],
+    lr=[0.1 * 0.7**epoch for epoch in range(10)],
+)
+UNDERFITTING = _history([2.30, 2.29, 2.28, 2.28, 2.27, 2.27], [2.31, 2.30, 2.30, 2.29, 2.29, 2.29])
+STILL_LEARNING = _history([1.0, 0.8, 0.65, 0.52, 0.42, 0.34], [1.1, 0.9, 0.75, 0.62, 0.52, 0.45])
+CONVERGED = _history([1.0, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2], [1.0, 0.55, 0.35, 0.25, 0.25, 0.25, 0.25])
+
+
+def _assert_png(path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert len(data) > 5_000, f"{path.name} is only {len(data)} bytes: probably an empty figure"
+
+
+# -- plots ------------------------------------------------------------------------------------------
+def test_plots_write_real_pngs_and_return_the_path(tmp_path) -> None:
+    paths = [
+        plot_curves(OVERFITTING, tmp_path / "curves.png"),
+        plot_learning_rate(OVERFITTING, tmp_path / "lr.png"),
+        plot_confusion_matrix([[50, 3, 1], [4, 40, 6], [0, 5, 45]], tmp_path / "cm.png", ["cat", "dog", "bird"]),
+        plot_confusion_matrix([[50, 3], [4, 40]], tmp_path / "cm_norm.png", normalize=True),
+        plot_gradient_flow({"conv1.weight": 1e-4, "conv2.weight": 3e-3, "fc.weight": 0.2}, tmp_path / "grad.png"),
+    ]
+    assert [path.name for path in paths] == ["curves.png", "lr.png", "cm.png", "cm_norm.png", "grad.png"]
+    for path in paths:
+        _assert_png(path)
+
+
+def test_curves_without_validation_keys_and_with_nan_losses(tmp_path) -> None:
+    history = _history([1.0, math.nan, 0.6, float("inf"), 0.4], accuracy=[0.5, 0.6, math.nan, 0.7, 0.8])
+    history[2].pop("loss")
+    _assert_png(plot_curves(history, tmp_path / "curves.png"))
+    _assert_png(plot_learning_rate(history, tmp_path / "lr.png"))  # no lr key at all: an empty but valid plot
+    assert best_epoch(history) is None
+
+
+def test_curves_with_explicit_metrics_and_all_nan_validation(tmp_path) -> None:
+    history = _history([1.0, 0.8, 0.6], [math.nan] * 3, accuracy=[0.5, 0.6, 0.7])
+    _assert_png(plot_curves(history, tmp_path / "curves.png", metrics=["accuracy", "f1"]))
+
+
+def test_best_epoch_is_the_lowest_finite_validation_loss() -> None:
+    assert best_epoch(OVERFITTING) == 7
+    assert best_epoch(_history([1, 1, 1], [0.5, math.nan, 0.7])) == 1
+
+
+def test_gradient_flow_marks_zero_and_nan_norms_without_crashing(tmp_path) -> None:
+    _assert_png(plot_gradient_flow({"a": 0.0, "b": math.nan, "c": 0.5, "d": 2.0, "e": 1e-6}, tmp_path / "g.png"))
+
+
+def test_confusion_matrix_must_be_square_and_named_consistently(tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"square 2-D matrix, got shape \(2, 3\)"):
+        plot_confusion_matrix([[1, 2, 3], [4, 5, 6]], tmp_path / "cm.png")
+    with pytest.raises(ValueError, match="got 3 class_names for a 2x2 matrix"):
+        plot_confusion_matrix([[1, 2], [3, 4]], tmp_path / "cm.png", class_names=["a", "b", "c"])
+
+
+# -- reading the curves -----------------------------------------------------------------------------
+def test_reading_detects_overfitting_at_the_best_validation_epoch() -> None:
+    assert read_curves(OVERFITTING) == (
+        "validation loss stopped improving after epoch 7 while training loss kept falling: overfitting"
+    )
+
+
+def test_reading_detects_underfitting_still_learning_and_convergence() -> None:
+    assert read_curves(UNDERFITTING) == "both losses high and flat: underfitting"
+    assert read_curves(STILL_LEARNING) == (
+        "training and validation loss both still falling at the last epoch: more epochs may help"
+    )
+    assert read_curves(CONVERGED) == "losses have levelled off: training looks converged"
+
+
+def test_reading_without_validation_and_of_short_runs() -> None:
+    train_only = [{key: value for key, value in record.items() if key == "loss"} for record in STILL_LEARNING]
+    assert read_curves(train_only) == "training loss still falling at the last epoch: more epochs may help"
+    assert read_curves(_history([2.3, 2.3, 2.29, 2.3])) == "training loss high and flat: underfitting"
+    assert read_curves(_history([1.0, math.nan, 0.5])).startswith("too few epochs")
+
+
+# -- the HTML report --------------------------------------------------------------------------------
+def _report(tmp_path, config=None, **kwargs) -> str:
+    curves = plot_curves(OVERFITTING, tmp_path / "curves.png")
+    matrix = plot_confusion_matrix([[9, 1], [2, 8]], tmp_path / "confusion_matrix.png", ["no", "yes"])
+    path = write_report(
+        tmp_path / "report.html",
+        kwargs.get("title", "Spirals & MLP <run 3>"),
+        config if config is not None else {"seed": 0, "optimizer": {"name": "adam", "lr": 0.001}},
+        OVERFITTING,
+        {"accuracy": 0.9123, "val_loss": 0.6, "epochs": 10},
+        kwargs.get("images", [curves, matrix]),
+    )
+    return path.read_text(encoding="utf-8")
+
+
+def test_report_contains_title_metrics_reading_and_embedded_images(tmp_path) -> None:
+    text = _report(tmp_path)
+    assert "<title>Spirals &amp; MLP &lt;run 3&gt;</title>" in text
+    assert "<h1>Spirals &amp; MLP &lt;run 3&gt;</h1>" in text
+    for name, value in [("accuracy", "0.9123"), ("val_loss", "0.6"), ("epochs", "10")]:
+        assert re.search(rf"<td>{name}</td><td class=\"number\">{value}</td>", text)
+    assert text.count("data:image/png;base64,") == 2
+    assert 'alt="confusion matrix"' in text
+    assert "stopped improving after epoch 7" in text
+    assert "[optimizer]" in text and "name = &quot;adam&quot;" in text and "lr = 0.001" in text
+
+
+def test_report_is_self_contained_and_escapes_config_values(tmp_path) -> None:
+    text = _report(tmp_path, config={"note": "<script>alert('x')</script>", "layers": [64, 64]})
+    assert "<script" not in text.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "layers = [64, 64]" in text
+    without_images = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    assert "http" not in without_images.lower()
+    assert "src=" not in without_images.replace('src=""', "")  # every src is a data URI
+
+
+def test_report_with_captioned_images_and_missing_image(tmp_path) -> None:
+    text = _report(tmp_path, images={"Loss <b>curves</b>": plot_curves(OVERFITTING, tmp_path / "c.png")})
+    assert "<figcaption>Loss &lt;b&gt;curves&lt;/b&gt;</figcaption>" in text
+    with pytest.raises(FileNotFoundError, match=r"missing\.png"):
+        _report(tmp_path, images=[tmp_path / "missing.png"])

@@ -7,13 +7,27 @@
 
 from chainrule.data.dataloader import DataLoader, default_collate
 from chainrule.data.dataset import Dataset, Subset, TensorDataset, random_split, stratified_split
+from chainrule.data.datasets import breast_cancer, digits, iris, moons, sine_sequences, spirals, wine, xor
+from chainrule.data.files import load_csv, load_idx, load_npy, load_npz
 
 __all__ = [
     "DataLoader",
     "Dataset",
     "Subset",
     "TensorDataset",
+    "breast_cancer",
     "default_collate",
+    "digits",
+    "iris",
+    "load_csv",
+    "load_idx",
+    "load_npy",
+    "load_npz",
+    "moons",
     "random_split",
+    "sine_sequences",
+    "spirals",
     "stratified_split",
+    "wine",
+    "xor",
 ]

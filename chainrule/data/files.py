@@ -1,0 +1,228 @@
+"""Datasets from files: NumPy `.npz`/`.npy`, CSV tables and MNIST-style IDX files (raw or gzipped).
+
+Every loader returns a `TensorDataset(features, labels)` with float32 features. Labels become int64 class
+indices when every label is a non-negative integer, and float32 regression targets otherwise; pass
+`classification=True` to insist on class indices (a bad label is then an error naming where it is).
+Errors name the file, and for CSV the row (the file's line number, counting the header as row 1).
+
+    >>> from chainrule.data.files import load_csv
+    >>> dataset = load_csv("iris.csv", label_column="species")
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import struct
+import zipfile
+
+import numpy
+
+from chainrule.data.dataset import TensorDataset
+
+PathLike = str | os.PathLike
+
+# IDX type byte -> big-endian NumPy dtype (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT").
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _require_file(path: PathLike) -> str:
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    return path
+
+
+def _name(path: str) -> str:
+    return os.path.basename(path)
+
+
+def _features(values: numpy.ndarray, source: str, rows: list[int] | None = None) -> numpy.ndarray:
+    """Cast to float32 and reject NaN/inf, naming the first bad row (a file row, or a sample index)."""
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"{source}: features must be numeric, got dtype {values.dtype}")
+    values = values.astype(numpy.float32)
+    finite = numpy.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if not finite.all():
+        first = int(numpy.flatnonzero(~finite)[0])
+        where = f"row {rows[first]}" if rows is not None else f"sample {first}"
+        raise ValueError(f"{source}, {where}: features contain NaN or inf")
+    return values
+
+
+def _labels(values: numpy.ndarray, source: str, classification: bool | None,
+            rows: list[int] | None = None) -> numpy.ndarray:
+    """int64 class indices when the labels are non-negative integers, else float32 regression targets."""
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"{source}: labels must be numeric, got dtype {values.dtype}")
+    flat = values.reshape(len(values), -1).astype(numpy.float64)
+    finite = numpy.isfinite(flat).all(axis=1)
+    integral = finite & (flat == numpy.round(flat)).all(axis=1)
+    negative = (flat < 0).any(axis=1)
+
+    def where(index: int) -> str:
+        return f"row {rows[index]}" if rows is not None else f"sample {index}"
+
+    if classification:
+        if not integral.all():
+            first = int(numpy.flatnonzero(~integral)[0])
+            raise ValueError(f"{source}, {where(first)}: label {values[first].tolist()} is not an integer class "
+                             "index; pass classification=None to load float regression targets")
+        if negative.any():
+            first = int(numpy.flatnonzero(negative)[0])
+            raise ValueError(f"{source}, {where(first)}: label {values[first].tolist()} is negative; class "
+                             "indices must be 0, 1, 2, ...")
+    elif not finite.all():
+        first = int(numpy.flatnonzero(~finite)[0])
+        raise ValueError(f"{source}, {where(first)}: label is NaN or inf")
+    if classification is not False and integral.all() and not negative.any():
+        return values.astype(numpy.int64)
+    return values.astype(numpy.float32)
+
+
+def _check_lengths(features: numpy.ndarray, labels: numpy.ndarray, features_name: str, labels_name: str) -> None:
+    """Both arrays need a sample dimension of the same, non-zero length."""
+    for array, name in ((features, features_name), (labels, labels_name)):
+        if array.ndim == 0:
+            raise ValueError(f"{name}: expected one row per sample, got a single value (shape ())")
+    if len(features) != len(labels):
+        raise ValueError(f"{features_name} has {len(features)} samples but {labels_name} has {len(labels)}; "
+                         "features and labels need one row per sample")
+    if len(features) == 0:
+        raise ValueError(f"{features_name}: the dataset is empty (0 samples)")
+
+
+def load_npz(path: PathLike, x_key: str = "x", y_key: str = "y",
+             classification: bool | None = None) -> TensorDataset:
+    """Load features and labels saved with `numpy.savez(path, x=..., y=...)`.
+
+    Example: `dataset = load_npz("train.npz", x_key="images", y_key="labels")`.
+    """
+    path = _require_file(path)
+    try:
+        archive = numpy.load(path, allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{_name(path)}: not a readable .npz file ({error})") from error
+    if not isinstance(archive, numpy.lib.npyio.NpzFile):
+        raise ValueError(f"{_name(path)}: expected an .npz archive of named arrays, got a single .npy array; "
+                         "use load_npy")
+    with archive:
+        for key in (x_key, y_key):
+            if key not in archive.files:
+                raise KeyError(f"{_name(path)} has no array {key!r}; its keys are: {', '.join(archive.files)}")
+        source = f"{_name(path)}[{x_key!r}]"
+        target = f"{_name(path)}[{y_key!r}]"
+        x, y = archive[x_key], archive[y_key]
+    _check_lengths(x, y, source, target)
+    return TensorDataset(_features(x, source), _labels(y, target, classification))
+
+
+def load_npy(x_path: PathLike, y_path: PathLike, classification: bool | None = None) -> TensorDataset:
+    """Load features and labels from two `.npy` files. Example: `load_npy("x.npy", "y.npy")`."""
+    arrays = []
+    for path in (_require_file(x_path), _require_file(y_path)):
+        try:
+            arrays.append(numpy.load(path, allow_pickle=False))
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{_name(path)}: not a readable .npy file ({error})") from error
+    x_name, y_name = _name(os.fspath(x_path)), _name(os.fspath(y_path))
+    _check_lengths(arrays[0], arrays[1], x_name, y_name)
+    return TensorDataset(_features(arrays[0], x_name), _labels(arrays[1], y_name, classification))
+
+
+def _label_index(label_column: str | int, header: list[str] | None, width: int, name: str) -> int:
+    if isinstance(label_column, str):
+        if header is None:
+            raise ValueError(f"{name}: label_column={label_column!r} is a column name but header=False; "
+                             "give the label column's index instead")
+        if label_column not in header:
+            raise ValueError(f"{name}: no column named {label_column!r}; the header has: {', '.join(header)}")
+        return header.index(label_column)
+    if not -width <= label_column < width:
+        raise ValueError(f"{name}: label_column={label_column} is out of range for {width} columns")
+    return label_column % width
+
+
+def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str = ",", header: bool = True,
+             classification: bool | None = None) -> TensorDataset:
+    """Load a numeric CSV table: one column of labels (by name or index), every other column a feature.
+
+    Example: `load_csv("wine.csv", label_column="quality")` or `load_csv("raw.csv", -1, header=False)`.
+    """
+    path = _require_file(path)
+    name = _name(path)
+    with open(path, newline="") as file:
+        lines = [(row_number, cells) for row_number, cells in enumerate(csv.reader(file, delimiter=delimiter), 1)
+                 if any(cell.strip() for cell in cells)]  # blank lines are skipped but still counted
+    column_names = None
+    if header:
+        if not lines:
+            raise ValueError(f"{name}: the file is empty; expected a header row")
+        column_names = [cell.strip() for cell in lines[0][1]]
+        lines = lines[1:]
+    if not lines:
+        raise ValueError(f"{name}: no data rows; the dataset is empty")
+    width = len(column_names) if column_names is not None else len(lines[0][1])
+    label_index = _label_index(label_column, column_names, width, name)
+
+    rows, table = [], numpy.empty((len(lines), width), dtype=numpy.float64)
+    for i, (row_number, cells) in enumerate(lines):
+        if len(cells) != width:
+            raise ValueError(f"{name}, row {row_number}: expected {width} columns, got {len(cells)}")
+        for j, cell in enumerate(cells):
+            try:
+                table[i, j] = float(cell)
+            except ValueError:
+                column = repr(column_names[j]) if column_names is not None else str(j)
+                raise ValueError(f"{name}, row {row_number}, column {column}: can't read {cell!r} as a number"
+                                 ) from None
+        rows.append(row_number)
+    features = _features(numpy.delete(table, label_index, axis=1), name, rows)
+    return TensorDataset(features, _labels(table[:, label_index], name, classification, rows))
+
+
+def _read_idx(path: PathLike) -> numpy.ndarray:
+    """Parse one IDX file: 2 zero bytes, a type byte, a dimension count, big-endian uint32 sizes, data."""
+    path = _require_file(path)
+    name = _name(path)
+    with open(path, "rb") as file:
+        content = file.read()
+    if content[:2] == b"\x1f\x8b":  # gzip's magic number; MNIST is usually distributed as .gz
+        try:
+            content = gzip.decompress(content)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"{name}: corrupt gzip data ({error})") from error
+    if len(content) < 4 or content[:2] != b"\x00\x00" or content[2] not in _IDX_DTYPES:
+        raise ValueError(f"{name}: not an IDX file (bad magic number {content[:4].hex() or 'empty'}); expected "
+                         "00 00, a type byte (08 for uint8) and a dimension count")
+    ndim = content[3]
+    header_size = 4 + 4 * ndim
+    if len(content) < header_size:
+        raise ValueError(f"{name}: truncated IDX header; {ndim} dimensions need {header_size} bytes, "
+                         f"the file has {len(content)}")
+    shape = struct.unpack(f">{ndim}I", content[4:header_size])
+    dtype = numpy.dtype(_IDX_DTYPES[content[2]])
+    expected = int(numpy.prod(shape)) * dtype.itemsize
+    if len(content) - header_size < expected:
+        raise ValueError(f"{name}: truncated IDX file; shape {shape} needs {expected} bytes of data, "
+                         f"found {len(content) - header_size}")
+    return numpy.frombuffer(content, dtype=dtype, count=int(numpy.prod(shape)), offset=header_size).reshape(shape)
+
+
+def load_idx(images_path: PathLike, labels_path: PathLike) -> TensorDataset:
+    """Load MNIST/Fashion-MNIST IDX files (raw or .gz): images as float32 (N, 1, H, W), int64 labels.
+
+    uint8 pixels are scaled to [0, 1]. Example:
+    `train = load_idx("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")`.
+    """
+    images, labels = _read_idx(images_path), _read_idx(labels_path)
+    images_name, labels_name = _name(os.fspath(images_path)), _name(os.fspath(labels_path))
+    if images.ndim != 3:
+        raise ValueError(f"{images_name}: expected images of shape (N, H, W), got {images.shape}")
+    if labels.ndim != 1:
+        raise ValueError(f"{labels_name}: expected labels of shape (N,), got {labels.shape}")
+    _check_lengths(images, labels, images_name, labels_name)
+    scale = 255.0 if images.dtype == numpy.uint8 else 1.0
+    images = _features((images / scale)[:, None], images_name)
+    return TensorDataset(images, _labels(labels, labels_name, classification=True))

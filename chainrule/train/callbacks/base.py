@@ -1,0 +1,41 @@
+"""The Callback base class: hooks named after the events of `Trainer.fit`, each a no-op until overridden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Callback:
+    """Plug a feature into `Trainer.fit` by overriding the hooks it needs; all of them do nothing here.
+
+    Epochs and batches are counted from 1. `logs` is a dict of plain floats: per batch `loss` and
+    `batch_size`; per epoch the row `History` records. Set `trainer.stop_training = True` to stop after
+    the current batch or epoch, and `trainer.stop_reason` to say why. Reset state in `on_fit_start` so
+    one instance can be reused. A custom callback:
+
+        class PrintBestLoss(Callback):
+            def on_fit_start(self, trainer):
+                self.best = float("inf")
+
+            def on_epoch_end(self, trainer, epoch, logs):
+                if logs["loss"] < self.best:
+                    self.best = logs["loss"]
+                    print(f"epoch {epoch}: new best loss {self.best:.4f}")
+
+        trainer = Trainer(model, loss, optimizer, callbacks=[PrintBestLoss()])
+    """
+
+    def on_fit_start(self, trainer: Any) -> None:
+        pass
+
+    def on_epoch_start(self, trainer: Any, epoch: int) -> None:
+        pass
+
+    def on_batch_end(self, trainer: Any, batch: int, logs: dict[str, Any]) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+        pass
+
+    def on_fit_end(self, trainer: Any) -> None:
+        pass

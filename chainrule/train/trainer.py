@@ -1,0 +1,253 @@
+"""Trainer: the fit loop — epochs, batches, callback hooks, `try/finally` — plus evaluate and predict.
+
+Features of training (early stopping, checkpoints, progress) are callbacks, not branches in this loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy
+
+from chainrule.autograd import no_grad
+from chainrule.creation import as_tensor
+from chainrule.data import DataLoader, Dataset, TensorDataset, random_split
+from chainrule.metrics import Metric
+from chainrule.nn import Module
+from chainrule.nn.utils import clip_grad_norm_, l1_penalty, l2_penalty
+from chainrule.ops import cat
+from chainrule.optim import Optimizer
+from chainrule.optim.lr_scheduler import ReduceLROnPlateau
+from chainrule.tensor import Tensor
+from chainrule.train.callbacks.base import Callback
+from chainrule.train.history import History
+
+
+class Trainer:
+    """Train `model` on `loss(model(inputs), targets)` with `optimizer`, calling `callbacks` at fixed points.
+
+    Args:
+        metrics: `chainrule.metrics.Metric`s, logged under `metric.name.lower()` (and `val_` + that).
+        scheduler: stepped once per epoch; a `ReduceLROnPlateau` is given the epoch's `val_loss`.
+        clip_grad_norm: rescale the gradients to at most this total 2-norm before each step.
+        l1, l2: add `l1 * l1_penalty(params) + l2 * l2_penalty(params)` to the training loss (all
+            parameters); the logged `loss` includes it, `val_loss` does not.
+        device: move the model and every batch there (`'cpu'`, `'cuda'`).
+
+        >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters()), metrics=[Accuracy()])
+        >>> history = trainer.fit((x, y), epochs=20, validation_split=0.2)
+        >>> trainer.evaluate((x_test, y_test))["accuracy"]
+    """
+
+    def __init__(self, model: Module, loss: Any, optimizer: Optimizer, metrics: Iterable[Metric] = (),
+                 callbacks: Iterable[Callback] = (), scheduler: Any = None, clip_grad_norm: float | None = None,
+                 l1: float = 0.0, l2: float = 0.0, device: Any = None) -> None:
+        if clip_grad_norm is not None and clip_grad_norm <= 0:
+            raise ValueError(f"Trainer: clip_grad_norm must be positive or None, got {clip_grad_norm}")
+        if l1 < 0 or l2 < 0:
+            raise ValueError(f"Trainer: l1 and l2 must be >= 0, got l1={l1}, l2={l2}")
+        self.model = model if device is None else model.to(device)
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = list(metrics)
+        self.callbacks = list(callbacks)
+        self.scheduler = scheduler
+        self.clip_grad_norm = clip_grad_norm
+        self.l1 = l1
+        self.l2 = l2
+        self.device = device
+        self.history = History()
+        self.epoch = 0  # the last epoch started; the next fit() continues from here
+        self.stop_training = False
+        self.stop_reason: str | None = None
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def fit(self, train: Any, epochs: int, validation: Any = None, validation_split: float | None = None,
+            batch_size: int = 32, shuffle: bool = True) -> History:
+        """Train for `epochs` more epochs and return the History (shared by every fit() of this Trainer).
+
+        `train` and `validation` are a DataLoader, a Dataset of `(inputs..., target)` samples, or a tuple
+        `(x, y)` of Tensors or arrays. `validation_split` holds out that fraction of `train` (a random split
+        seeded with 0). Epochs and batches are counted from 1.
+        """
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"Trainer.fit: epochs must be a positive integer, got {epochs!r}")
+        if validation is not None and validation_split is not None:
+            raise ValueError("Trainer.fit: pass either validation or validation_split, not both")
+        if validation_split is not None:
+            train, validation = self._split(train, validation_split)
+        if isinstance(self.scheduler, ReduceLROnPlateau) and validation is None:
+            raise ValueError(
+                "Trainer.fit: ReduceLROnPlateau is stepped with val_loss; pass validation or validation_split"
+            )
+        train_loader = self._loader(train, batch_size, shuffle, "train")
+        validation_loader = None if validation is None else self._loader(validation, batch_size, False, "validation")
+
+        self.stop_training = False
+        self.stop_reason = None
+        self._call("on_fit_start")
+        try:
+            for _ in range(epochs):
+                self.epoch += 1
+                self._call("on_epoch_start", self.epoch)
+                logs = self._run_epoch(train_loader, validation_loader)
+                self.history.append(logs)
+                self._call("on_epoch_end", self.epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            self._call("on_fit_end")
+        return self.history
+
+    def _run_epoch(self, train_loader: DataLoader, validation_loader: DataLoader | None) -> dict[str, Any]:
+        start = time.perf_counter()
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.model.train()
+        for metric in self.metrics:
+            metric.reset()
+        total_loss, samples = 0.0, 0
+        for batch_index, batch in enumerate(train_loader, start=1):
+            inputs, targets = self._split_batch(batch)
+            self.optimizer.zero_grad()
+            outputs = self.model(*inputs)
+            loss = self._penalised(self.loss(outputs, targets))
+            loss.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            self.optimizer.step()
+            batch_loss, batch_size = loss.item(), len(targets)
+            total_loss += batch_loss * batch_size
+            samples += batch_size
+            for metric in self.metrics:
+                metric.update(outputs.detach(), targets)
+            self._call("on_batch_end", batch_index, {"loss": batch_loss, "batch_size": batch_size})
+            if self.stop_training:
+                break
+        logs: dict[str, Any] = {"epoch": self.epoch, "loss": total_loss / samples}
+        logs.update(self._computed_metrics(""))
+        if validation_loader is not None:
+            logs.update(self._evaluate(validation_loader, prefix="val_"))
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            self.scheduler.step(logs["val_loss"])
+        elif self.scheduler is not None:
+            self.scheduler.step()
+        seconds = time.perf_counter() - start
+        logs.update(lr=lr, seconds=seconds, samples_per_second=samples / seconds)
+        return logs
+
+    def _penalised(self, loss: Tensor) -> Tensor:
+        if self.l1:
+            loss = loss + self.l1 * l1_penalty(self.model.parameters())
+        if self.l2:
+            loss = loss + self.l2 * l2_penalty(self.model.parameters())
+        return loss
+
+    # -- evaluate and predict -----------------------------------------------------------------------
+    def evaluate(self, data: Any, batch_size: int = 32) -> dict[str, float]:
+        """The mean loss (without l1/l2) and every metric on `data`, in eval mode without gradients."""
+        return self._evaluate(self._loader(data, batch_size, False, "evaluate"), prefix="")
+
+    def _evaluate(self, loader: DataLoader, prefix: str) -> dict[str, float]:
+        was_training = self.model.training
+        self.model.eval()
+        for metric in self.metrics:
+            metric.reset()
+        total_loss, samples = 0.0, 0
+        try:
+            with no_grad():
+                for batch in loader:
+                    inputs, targets = self._split_batch(batch)
+                    outputs = self.model(*inputs)
+                    total_loss += self.loss(outputs, targets).item() * len(targets)
+                    samples += len(targets)
+                    for metric in self.metrics:
+                        metric.update(outputs, targets)
+        finally:
+            self.model.train(was_training)
+        return {f"{prefix}loss": total_loss / samples, **self._computed_metrics(prefix)}
+
+    def predict(self, data: Any, batch_size: int = 32) -> Tensor:
+        """The model's outputs on `data` concatenated along the first dimension, in eval mode without gradients.
+
+        `data` is inputs alone (a Tensor or array), `(x, y)`, a Dataset or a DataLoader; when batches hold
+        several tensors, the last is taken to be the target and left out.
+        """
+        if isinstance(data, Tensor | numpy.ndarray):
+            data = TensorDataset(data)
+        loader = self._loader(data, batch_size, False, "predict")
+        was_training = self.model.training
+        self.model.eval()
+        outputs = []
+        try:
+            with no_grad():
+                for batch in loader:
+                    batch = tuple(batch) if isinstance(batch, tuple | list) else (batch,)
+                    inputs = batch if len(batch) == 1 else batch[:-1]
+                    outputs.append(self.model(*(self._to_device(t) for t in inputs)))
+        finally:
+            self.model.train(was_training)
+        return cat(outputs, 0)
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _call(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)
+
+    def _computed_metrics(self, prefix: str) -> dict[str, Any]:
+        return {f"{prefix}{metric.name.lower()}": metric.compute() for metric in self.metrics}
+
+    def _to_device(self, tensor: Any) -> Any:
+        if self.device is None or not isinstance(tensor, Tensor):
+            return tensor
+        return tensor.to(self.device)
+
+    def _split_batch(self, batch: Any) -> tuple[Sequence[Any], Any]:
+        if not isinstance(batch, tuple | list) or len(batch) < 2:
+            raise ValueError(
+                f"Trainer: each batch must be a tuple (inputs..., targets), got {type(batch).__name__}; "
+                "make the dataset return (x, y) samples"
+            )
+        batch = [self._to_device(t) for t in batch]
+        return batch[:-1], batch[-1]
+
+    @staticmethod
+    def _dataset(data: Any, role: str) -> Any:
+        """A Dataset from a Dataset or an (x, y) tuple of Tensors/arrays."""
+        if isinstance(data, tuple):
+            if len(data) != 2:
+                raise ValueError(f"Trainer: {role} data as a tuple must be (x, y), got a tuple of {len(data)}")
+            x, y = (t if isinstance(t, Tensor) else as_tensor(t) for t in data)
+            if len(x) != len(y):
+                raise ValueError(
+                    f"Trainer: {role} x has {len(x)} samples but y has {len(y)}; pass one target per input"
+                )
+            return TensorDataset(x, y)
+        if isinstance(data, Dataset) or (hasattr(data, "__getitem__") and hasattr(data, "__len__")):
+            return data
+        raise TypeError(
+            f"Trainer: {role} data must be a DataLoader, a Dataset or a tuple (x, y), got {type(data).__name__}"
+        )
+
+    def _loader(self, data: Any, batch_size: int, shuffle: bool, role: str) -> DataLoader:
+        if isinstance(data, DataLoader):
+            return data
+        return DataLoader(self._dataset(data, role), batch_size=batch_size, shuffle=shuffle)
+
+    def _split(self, train: Any, fraction: float) -> tuple[Any, Any]:
+        """Hold out `fraction` of the training samples at random (seed 0) for validation."""
+        if not 0.0 < fraction < 1.0:
+            raise ValueError(f"Trainer.fit: validation_split must be between 0 and 1 (exclusive), got {fraction}")
+        if isinstance(train, DataLoader):
+            raise ValueError(
+                "Trainer.fit: validation_split needs a Dataset or (x, y), not a DataLoader; pass validation= instead"
+            )
+        dataset = self._dataset(train, "train")
+        held_out = round(len(dataset) * fraction)
+        if not 0 < held_out < len(dataset):
+            raise ValueError(
+                f"Trainer.fit: validation_split={fraction} of {len(dataset)} samples leaves "
+                f"{held_out} for validation and {len(dataset) - held_out} for training; both need at least one"
+            )
+        return tuple(random_split(dataset, [len(dataset) - held_out, held_out], numpy.random.default_rng(0)))

@@ -115,10 +115,10 @@ class Metric:
         self.reset()
 
     def update(self, predictions: Any, targets: Any) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define update(); Metric is a base class")
 
     def compute(self) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define compute(); Metric is a base class")
 
     def reset(self) -> None:
         """Forget every batch seen so far."""
@@ -299,7 +299,7 @@ class _AveragedScore(_ConfusionMetric):
         return f"num_classes={self.num_classes}, average={self.average!r}"
 
     def _ratio(self, true_positives, false_positives, false_negatives) -> tuple[numpy.ndarray, numpy.ndarray]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _ratio() (precision, recall or F1)")
 
     def compute(self) -> float | numpy.ndarray:
         self._check_ready(int(self.counts.sum()))

@@ -95,7 +95,9 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
             else:
                 pending = leaf_grads.get(parent)
                 leaf_grads[parent] = input_grad if pending is None else pending + input_grad
-        if not retain_graph:  # free the saved arrays now, not when the whole graph goes (Function.release)
+        if not retain_graph:
+            # free what forward saved now, not when the whole graph goes; parents = None marks the node as
+            # released, so a second backward through it raises
             node.__dict__.clear()
             node.parents = None
 

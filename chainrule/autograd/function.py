@@ -36,7 +36,8 @@ class Function:
     not modify `grad` in place: the engine may hand the same array to several consumers.
     """
 
-    # parents and the creation number live in slots, so that `release` can drop everything else at once
+    # parents and the creation number live in slots, so that the engine can free everything else at once
+    # (clearing __dict__) after the node's backward has run
     __slots__ = ("__dict__", "__weakref__", "_seq", "parents")
 
     saves_inputs = False
@@ -130,11 +131,6 @@ class Function:
                     "changed (t[...] = v, t += v, t.zero_(), ...) after the op used it and before backward. "
                     "Use an out-of-place op, or .clone() the tensor before changing it"
                 )
-
-    def release(self) -> None:
-        """Drop what forward saved and the links to the inputs; a second backward through it raises."""
-        self.__dict__.clear()
-        self.parents = None
 
     def needs_grad(self, index: int) -> bool:
         """Whether input `index` wants a gradient (skip computing it otherwise)."""

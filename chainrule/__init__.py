@@ -13,8 +13,8 @@ from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_e
 from chainrule.backend import (
     Device as device,
     bool_ as bool,
-    double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64, long,
-    manual_seed, set_default_dtype, short, uint8,
+    double, float, float16, float32, float64, get_default_dtype, get_rng_state, half, int, int8, int16, int32, int64,
+    long, manual_seed, set_default_dtype, set_rng_state, short, uint8,
 )
 from chainrule.creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
@@ -70,6 +70,7 @@ __all__ = [
     "full",
     "full_like",
     "get_default_dtype",
+    "get_rng_state",
     "half",
     "index_select",
     "int",
@@ -113,6 +114,7 @@ __all__ = [
     "reshape",
     "save",
     "set_default_dtype",
+    "set_rng_state",
     "set_grad_enabled",
     "short",
     "sigmoid",

@@ -6,6 +6,7 @@ CuPy is imported only when a CUDA device is first asked for, so a CPU install ne
 from __future__ import annotations
 
 import builtins
+import copy
 import itertools
 from types import ModuleType
 from typing import Any
@@ -213,6 +214,25 @@ def manual_seed(seed: builtins.int) -> None:
 def cpu_generator() -> numpy.random.Generator:
     """The CPU random generator; its `bit_generator.state` is what checkpoints save."""
     return _cpu_generator
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The CPU generator's state as plain data (NumPy's `bit_generator.state`), for checkpoints."""
+    return copy.deepcopy(_cpu_generator.bit_generator.state)
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore a state from `get_rng_state()`: the random numbers drawn next are the ones drawn after it."""
+    global _cpu_generator
+    if not isinstance(state, dict) or "bit_generator" not in state:
+        raise ValueError(f"set_rng_state expects a dict from get_rng_state(), got {type(state).__name__}")
+    name = state["bit_generator"]
+    bit_generator_type = getattr(numpy.random, name, None)
+    if not (isinstance(bit_generator_type, type) and issubclass(bit_generator_type, numpy.random.BitGenerator)):
+        raise ValueError(f"set_rng_state: unknown bit generator {name!r} (expected one of NumPy's, e.g. 'PCG64')")
+    if type(_cpu_generator.bit_generator).__name__ != name:
+        _cpu_generator = numpy.random.Generator(bit_generator_type())
+    _cpu_generator.bit_generator.state = copy.deepcopy(state)
 
 
 def random_uniform(shape: tuple, dtype: numpy.dtype, device: Device) -> Any:

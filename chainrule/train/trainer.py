@@ -5,8 +5,10 @@ Features of training (early stopping, checkpoints, progress) are callbacks, not 
 
 from __future__ import annotations
 
+import math
+import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy
@@ -22,6 +24,7 @@ from chainrule.optim import Optimizer
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.tensor import Tensor
 from chainrule.train.callbacks.base import Callback
+from chainrule.train.checkpoint import load_train_state, restore_train_state, save_train_state, train_state
 from chainrule.train.history import History
 
 
@@ -59,18 +62,33 @@ class Trainer:
         self.l2 = l2
         self.device = device
         self.history = History()
-        self.epoch = 0  # the last epoch started; the next fit() continues from here
+        self.epoch = 0  # the epoch in progress, or the last one run; the next fit() continues from here
+        self.epochs = 0  # the last epoch of the fit in progress
+        self.batch = 0  # batches of the current epoch done
+        self.batches_per_epoch = 0
+        self.global_step = 0  # optimizer steps over this trainer's life
         self.stop_training = False
         self.stop_reason: str | None = None
+        self.train_loader: DataLoader | None = None
+        self._fit_start_epoch = 0
+        self._in_epoch = False
+        self._running: dict[str, float] = {}
+        self._clock = time.perf_counter()
+        self._deferred: list[Callable[[], None]] = []
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self, train: Any, epochs: int, validation: Any = None, validation_split: float | None = None,
-            batch_size: int = 32, shuffle: bool = True) -> History:
+            batch_size: int = 32, shuffle: bool = True, resume_from: str | os.PathLike | None = None) -> History:
         """Train for `epochs` more epochs and return the History (shared by every fit() of this Trainer).
 
         `train` and `validation` are a DataLoader, a Dataset of `(inputs..., target)` samples, or a tuple
         `(x, y)` of Tensors or arrays. `validation_split` holds out that fraction of `train` (a random split
         seeded with 0). Epochs and batches are counted from 1.
+
+        `resume_from`: a training checkpoint (`save_checkpoint`, `ModelCheckpoint`'s `last.safetensors`) of
+        this same call. Everything is restored — weights, optimizer, scheduler, history, callbacks, random
+        state and the loader's position — and the interrupted fit continues where it stopped, even mid-epoch,
+        ending exactly as an uninterrupted run would (`epochs` still counts from the interrupted fit's start).
         """
         if not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"Trainer.fit: epochs must be a positive integer, got {epochs!r}")
@@ -82,33 +100,47 @@ class Trainer:
             raise ValueError(
                 "Trainer.fit: ReduceLROnPlateau is stepped with val_loss; pass validation or validation_split"
             )
+        state = None if resume_from is None else load_train_state(resume_from)
         train_loader = self._loader(train, batch_size, shuffle, "train")
         validation_loader = None if validation is None else self._loader(validation, batch_size, False, "validation")
-
+        self.train_loader = train_loader
+        self.batches_per_epoch = len(train_loader)
         self.stop_training = False
         self.stop_reason = None
+        self._fit_start_epoch = self.epoch
+        self._in_epoch = False
+        self._deferred.clear()
         self._call("on_fit_start")
+        if state is not None:
+            self.load_state_dict(state)
+        self.epochs = self._fit_start_epoch + epochs
         try:
-            for _ in range(epochs):
-                self.epoch += 1
+            while not self.stop_training and (self._in_epoch or self.epoch < self.epochs):
+                if not self._in_epoch:
+                    self._start_epoch()
                 self._call("on_epoch_start", self.epoch)
                 logs = self._run_epoch(train_loader, validation_loader)
                 self.history.append(logs)
                 self._call("on_epoch_end", self.epoch, logs)
-                if self.stop_training:
-                    break
         finally:
             self._call("on_fit_end")
         return self.history
 
-    def _run_epoch(self, train_loader: DataLoader, validation_loader: DataLoader | None) -> dict[str, Any]:
-        start = time.perf_counter()
-        lr = self.optimizer.param_groups[0]["lr"]
-        self.model.train()
+    def _start_epoch(self) -> None:
+        self.epoch += 1
+        self.batch = 0
+        self._in_epoch = True
+        self._running = {"loss_sum": 0.0, "samples": 0, "seconds": 0.0,
+                         "lr": self.optimizer.param_groups[0]["lr"]}
         for metric in self.metrics:
             metric.reset()
-        total_loss, samples = 0.0, 0
-        for batch_index, batch in enumerate(train_loader, start=1):
+
+    def _run_epoch(self, train_loader: DataLoader, validation_loader: DataLoader | None) -> dict[str, Any]:
+        running = self._running
+        self._clock = time.perf_counter() - running["seconds"]  # the epoch's time so far survives a resume
+        self.model.train()
+        batches = iter(train_loader) if self.batch < self.batches_per_epoch else iter(())
+        for batch in batches:
             inputs, targets = self._split_batch(batch)
             self.optimizer.zero_grad()
             outputs = self.model(*inputs)
@@ -117,15 +149,18 @@ class Trainer:
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
+            self.global_step += 1
+            self.batch += 1
             batch_loss, batch_size = loss.item(), len(targets)
-            total_loss += batch_loss * batch_size
-            samples += batch_size
+            running["loss_sum"] += batch_loss * batch_size
+            running["samples"] += batch_size
             for metric in self.metrics:
                 metric.update(outputs.detach(), targets)
-            self._call("on_batch_end", batch_index, {"loss": batch_loss, "batch_size": batch_size})
+            self._call("on_batch_end", self.batch, {"loss": batch_loss, "batch_size": batch_size})
             if self.stop_training:
                 break
-        logs: dict[str, Any] = {"epoch": self.epoch, "loss": total_loss / samples}
+        samples = running["samples"]
+        logs: dict[str, Any] = {"epoch": self.epoch, "loss": running["loss_sum"] / samples if samples else math.nan}
         logs.update(self._computed_metrics(""))
         if validation_loader is not None:
             logs.update(self._evaluate(validation_loader, prefix="val_"))
@@ -133,9 +168,14 @@ class Trainer:
             self.scheduler.step(logs["val_loss"])
         elif self.scheduler is not None:
             self.scheduler.step()
-        seconds = time.perf_counter() - start
-        logs.update(lr=lr, seconds=seconds, samples_per_second=samples / seconds)
+        seconds = self.epoch_seconds()
+        logs.update(lr=running["lr"], seconds=seconds, samples_per_second=samples / seconds)
+        self._in_epoch = False
         return logs
+
+    def epoch_seconds(self) -> float:
+        """Seconds spent in the current epoch so far (across a resume)."""
+        return time.perf_counter() - self._clock
 
     def _penalised(self, loss: Tensor) -> Tensor:
         if self.l1:
@@ -194,6 +234,26 @@ class Trainer:
     def _call(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(self, *args)
+        while self._deferred:
+            self._deferred.pop(0)()
+
+    def after_callbacks(self, action: Callable[[], None]) -> None:
+        """Run `action` once every callback has handled the current event (how checkpoints see all their states)."""
+        self._deferred.append(action)
+
+    # -- checkpoints --------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a resume needs: model, optimizer, scheduler, history, counters, metrics, callbacks,
+        random state and the training loader's position (see `chainrule.train.checkpoint`)."""
+        return train_state(self)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore `state_dict()`; inside `fit(resume_from=...)` the loader's position too."""
+        restore_train_state(self, state)
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Write `state_dict()` to `path` atomically (a safetensors file); resume with `fit(..., resume_from=path)`."""
+        save_train_state(self, path)
 
     def _computed_metrics(self, prefix: str) -> dict[str, Any]:
         return {f"{prefix}{metric.name.lower()}": metric.compute() for metric in self.metrics}

@@ -9,9 +9,12 @@ class Callback:
     """Plug a feature into `Trainer.fit` by overriding the hooks it needs; all of them do nothing here.
 
     Epochs and batches are counted from 1. `logs` is a dict of plain floats: per batch `loss` and
-    `batch_size`; per epoch the row `History` records. Set `trainer.stop_training = True` to stop after
-    the current batch or epoch, and `trainer.stop_reason` to say why. Reset state in `on_fit_start` so
-    one instance can be reused. A custom callback:
+    `batch_size`; per epoch the row `History` records. The trainer's `epoch`, `epochs` (the last epoch of
+    the fit in progress), `batch` (batches of this epoch done: in `on_epoch_start` 0, or k when a resumed
+    run continues after batch k), `batches_per_epoch` and `global_step` tell where training is. Set
+    `trainer.stop_training = True` to stop after the current batch or epoch, and `trainer.stop_reason` to
+    say why. Reset state in `on_fit_start` so one instance can be reused; return in `state_dict()` what a
+    resumed run must remember. A custom callback:
 
         class PrintBestLoss(Callback):
             def on_fit_start(self, trainer):
@@ -39,3 +42,10 @@ class Callback:
 
     def on_fit_end(self, trainer: Any) -> None:
         pass
+
+    def state_dict(self) -> dict[str, Any]:
+        """What this callback must remember across a resume (plain values and arrays); saved in checkpoints."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore `state_dict()`; called after `on_fit_start` when a fit resumes from a checkpoint."""

@@ -5,9 +5,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from chainrule.tensor import Tensor
 from chainrule.train.callbacks.base import Callback
 
 _HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1")
+
+
+def resolve_mode(mode: str, monitor: str, owner: str) -> str:
+    """'min' or 'max' for `monitor`; 'auto' is 'max' when the name contains acc, auc, precision, recall or f1."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        return "max" if any(word in monitor for word in _HIGHER_IS_BETTER) else "min"
+    return mode
 
 
 class EarlyStopping(Callback):
@@ -22,16 +32,12 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
                  restore_best_weights: bool = False) -> None:
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
-        if mode == "auto":
-            mode = "max" if any(word in monitor for word in _HIGHER_IS_BETTER) else "min"
         self.monitor = monitor
         self.patience = patience
         self.min_delta = abs(min_delta)
-        self.mode = mode
+        self.mode = resolve_mode(mode, monitor, "EarlyStopping")
         self.restore_best_weights = restore_best_weights
         self.on_fit_start(None)
 
@@ -68,3 +74,15 @@ class EarlyStopping(Callback):
             )
             if self.restore_best_weights and self.best_weights is not None:
                 trainer.model.load_state_dict(self.best_weights)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                "best_weights": self.best_weights, "stopped_epoch": self.stopped_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait, self.best, self.best_epoch = state["wait"], state["best"], state["best_epoch"]
+        self.stopped_epoch = state["stopped_epoch"]
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else {
+            key: value.data if isinstance(value, Tensor) else value for key, value in weights.items()
+        }

@@ -4,8 +4,28 @@
     >>> history = trainer.fit((x, y), epochs=20, validation_split=0.2)
 """
 
-from chainrule.train.callbacks import Callback, EarlyStopping, ModelCheckpoint, TerminateOnNaN
+from chainrule.train.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    TensorBoardLogger,
+    TerminateOnNaN,
+)
 from chainrule.train.history import History
 from chainrule.train.trainer import Trainer
 
-__all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN", "Trainer"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "TensorBoardLogger",
+    "TerminateOnNaN",
+    "Trainer",
+]

@@ -119,6 +119,8 @@ class Trainer:
                 if not self._in_epoch:
                     self._start_epoch()
                 self._call("on_epoch_start", self.epoch)
+                if self.batch == 0:  # the lr this epoch trains with, once callbacks set it (a resume keeps its own)
+                    self._running["lr"] = self.optimizer.param_groups[0]["lr"]
                 logs = self._run_epoch(train_loader, validation_loader)
                 self.history.append(logs)
                 self._call("on_epoch_end", self.epoch, logs)
@@ -130,8 +132,7 @@ class Trainer:
         self.epoch += 1
         self.batch = 0
         self._in_epoch = True
-        self._running = {"loss_sum": 0.0, "samples": 0, "seconds": 0.0,
-                         "lr": self.optimizer.param_groups[0]["lr"]}
+        self._running = {"loss_sum": 0.0, "samples": 0, "seconds": 0.0, "lr": 0.0}
         for metric in self.metrics:
             metric.reset()
 

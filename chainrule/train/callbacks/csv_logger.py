@@ -1,0 +1,52 @@
+"""CSVLogger: keep a CSV file of the training history up to date, rewritten atomically after every epoch."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+from chainrule.train.callbacks.base import Callback
+
+
+class CSVLogger(Callback):
+    """Write the trainer's whole History to `filename` at each epoch end: one row per epoch, one column per key.
+
+    The file always holds every epoch of this Trainer, those before a resume included, so a resumed run
+    neither loses nor repeats rows. Each write goes to a temporary file beside it that then replaces it, so
+    a crash leaves the previous complete file, never a half-written one. Columns are every key in
+    first-seen order; a cell is empty where an epoch lacks its key. Missing parent directories are created.
+
+        >>> trainer = Trainer(model, loss, optimizer, callbacks=[CSVLogger("runs/exp1/history.csv")])
+    """
+
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",") -> None:
+        if not isinstance(separator, str) or len(separator) != 1 or separator in "\"\r\n":
+            raise ValueError(
+                f"CSVLogger: separator must be a single character other than a quote or a line break, "
+                f"got {separator!r}"
+            )
+        self.filename = Path(filename)
+        self.separator = separator
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+        self._write(trainer.history.epochs, trainer.history.keys())
+
+    def _write(self, rows: list[dict[str, Any]], columns: list[str]) -> None:
+        directory = self.filename.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        # Beside the target, so os.replace is a rename within one filesystem; opened with open() rather than
+        # mkstemp so the file gets the usual permissions, not 0600.
+        temporary = directory / f".{self.filename.name}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "w", newline="") as file:
+                writer = csv.DictWriter(file, fieldnames=columns, restval="", delimiter=self.separator)
+                writer.writeheader()
+                writer.writerows(rows)
+                file.flush()
+                os.fsync(file.fileno())  # the data is on disk before the rename makes it the file
+            os.replace(temporary, self.filename)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise

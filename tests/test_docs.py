@@ -26,8 +26,8 @@ def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str], tmp
         assert float(printed.split("loss")[-1].split()[0]) < 0.3
 
 
-def test_quickstart_command_runs_the_spirals_example() -> None:
-    assert "examples/spirals.py" in (ROOT / "README.md").read_text()
+def test_quickstart_command_trains_the_cli_default() -> None:
+    assert "-e '.[cli]' && .venv/bin/chainrule train\n" in (ROOT / "README.md").read_text()
 
 
 def test_spirals_example_reaches_98_percent(capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,18 +40,19 @@ class _RecordWeights(Callback):
 
 def test_best_file_holds_the_best_epochs_weights(tmp_path: Path) -> None:
     record = _RecordWeights()
-    checkpoint = ModelCheckpoint(tmp_path, monitor="val_accuracy")
+    folder = tmp_path / "new" / "folder"  # created when first needed
+    checkpoint = ModelCheckpoint(folder, monitor="val_accuracy")
     trainer = _trainer([record, checkpoint], metrics=[Accuracy()])
     x, y = _data()
     history = trainer.fit((x, y), epochs=6, validation=(x[:16], y[:16]), batch_size=8)
     best = history.best("val_accuracy", "max")["epoch"]  # the first epoch reaching the highest value
     assert checkpoint.mode == "max" and checkpoint.best_epoch == best
-    saved = chainrule.load(tmp_path / "best.safetensors")
+    saved = chainrule.load(folder / "best.safetensors")
     for key, value in record.weights[best].items():
         assert numpy.array_equal(saved[key].numpy(), value)
-    metadata = chainrule.io.load_metadata(tmp_path / "best.safetensors")
+    metadata = chainrule.io.load_metadata(folder / "best.safetensors")
     assert metadata["epoch"] == str(best) and metadata["monitor"] == "val_accuracy"
-    last = load_train_state(tmp_path / "last.safetensors")
+    last = load_train_state(folder / "last.safetensors")
     assert last["trainer"]["epoch"] == 6 and len(last["history"]) == 6
 
 

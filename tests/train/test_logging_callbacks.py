@@ -90,11 +90,13 @@ def test_progress_bar_off_a_terminal_prints_one_plain_line_per_epoch() -> None:
     tiny = {"epoch": 4, "loss": 2.5e-05, "confusion": numpy.eye(2), "lr": 1e-4, "seconds": 12.0,
             "samples_per_second": 99.6}
     bar.on_epoch_end(trainer, 4, tiny)  # tiny values in e-notation; arrays left out
+    bar.on_epoch_end(trainer, 5, {"epoch": 5, "loss": 0.25, "seconds": 0.0153})  # short epochs in ms
     bar.on_fit_end(trainer)
     assert out.getvalue() == (
         "Epoch 3/20  loss 0.4123  accuracy 0.8750  val_loss 0.5012  val_accuracy 0.8400  lr 0.001  "
         "1203 samples/s  0.8 s\n"
         "Epoch 4/20  loss 2.5000e-05  lr 0.0001  100 samples/s  12.0 s\n"
+        "Epoch 5/20  loss 0.2500  15 ms\n"
     )
 
 
@@ -107,7 +109,7 @@ def test_progress_bar_off_a_terminal_in_a_real_fit() -> None:
     assert len(lines) == 4
     for epoch, line in enumerate(lines[:3], start=1):
         assert re.fullmatch(rf"Epoch {epoch}/3  loss \d\.\d{{4}}  accuracy \d\.\d{{4}}  val_loss \d\.\d{{4}}  "
-                            r"val_accuracy \d\.\d{4}  lr 0\.1  \d+ samples/s  \d+\.\d s", line), line
+                            r"val_accuracy \d\.\d{4}  lr 0\.1  \d+ samples/s  (\d+\.\d s|\d+ ms)", line), line
 
 
 def test_progress_bar_force_false_prints_lines_even_on_a_terminal() -> None:

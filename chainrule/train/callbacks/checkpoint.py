@@ -72,6 +72,7 @@ class ModelCheckpoint(Callback):
             better = value < self.best if self.mode == "min" else value > self.best
             if math.isfinite(value) and better and self._healthy(trainer, logs["loss"], f"epoch {epoch}"):
                 self.best, self.best_epoch = value, epoch
+                self.directory.mkdir(parents=True, exist_ok=True)
                 save(trainer.model.state_dict(), self.best_path,
                      metadata={"epoch": str(epoch), "monitor": self.monitor, "value": repr(value)})
         if self.save_last:

@@ -118,7 +118,8 @@ def _epoch_line(title: str, logs: dict[str, Any]) -> str:
     for name, text in _epoch_items(logs):
         parts.append(f"{text} samples/s" if name == "samples/s" else f"{name} {text}")
     if _is_number(logs.get("seconds")):
-        parts.append(f"{logs['seconds']:.1f} s")
+        seconds = logs["seconds"]
+        parts.append(f"{seconds:.1f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms")
     return "  ".join(parts)
 
 

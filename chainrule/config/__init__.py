@@ -1,0 +1,33 @@
+"""Run configurations in TOML: parse, validate with key paths and suggestions, and build the objects.
+
+    >>> config = load_config("examples/configs/mlp.toml", {"training.epochs": 5})   # or load_config()
+    >>> chainrule.manual_seed(config["seed"])
+    >>> train, validation, test = build_data(config)
+    >>> model = build_model(config)
+    >>> optimizer, scheduler = build_optimizer(config, model)
+    >>> metrics = build_metrics(config, num_classes(train))
+    >>> callbacks = build_callbacks(config, Path("runs") / config["name"])
+
+Every problem in a config is a ConfigError naming the file, the key path and the fix, all of them at once:
+`mlp.toml: [optimizer] lr: expected a number, got "fast" (a string)`.
+"""
+
+from chainrule.config.build import build_callbacks, build_loss, build_metrics, build_model, build_optimizer
+from chainrule.config.data import build_data, num_classes
+from chainrule.config.defaults import DEFAULT_CONFIG
+from chainrule.config.errors import ConfigError
+from chainrule.config.loading import load_config, to_toml
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ConfigError",
+    "build_callbacks",
+    "build_data",
+    "build_loss",
+    "build_metrics",
+    "build_model",
+    "build_optimizer",
+    "load_config",
+    "num_classes",
+    "to_toml",
+]

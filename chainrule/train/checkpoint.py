@@ -82,9 +82,13 @@ def _check_compatible(trainer: Any, state: dict[str, Any]) -> None:
     current = [type(callback).__name__ for callback in trainer.callbacks]
     if saved != current:
         problems.append(f"the checkpoint's callbacks are {saved}, the trainer's {current} (same kinds, same order)")
+    loader, saved_loader = trainer.train_loader, state["loader"]
+    if loader is not None and saved_loader is not None and saved_loader["dataset_length"] != len(loader.dataset):
+        problems.append(f"the checkpoint was trained on {saved_loader['dataset_length']} samples, this fit's training "
+                        f"data has {len(loader.dataset)}")
     if problems:
         raise ValueError("can't resume from this checkpoint: " + "; ".join(problems)
-                         + "; build the Trainer as the checkpointed run did")
+                         + "; build the Trainer and its data as the checkpointed run did")
 
 
 def save_train_state(trainer: Any, path: str | os.PathLike) -> None:

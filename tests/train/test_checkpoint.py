@@ -127,9 +127,18 @@ def test_resume_with_other_callbacks_is_refused_before_anything_changes(tmp_path
     other = _trainer([TerminateOnNaN()])
     before = {key: t.numpy().copy() for key, t in other.model.state_dict().items()}
     with pytest.raises(ValueError, match=r"the checkpoint's callbacks are \['EarlyStopping'\], the trainer's "
-                                         r"\['TerminateOnNaN'\].*build the Trainer as the checkpointed run did"):
+                                         r"\['TerminateOnNaN'\].*build the Trainer and its data as the "
+                                         r"checkpointed run did"):
         other.fit(_data(), epochs=2, resume_from=tmp_path / "state.safetensors")
     assert all(numpy.array_equal(t.numpy(), before[key]) for key, t in other.model.state_dict().items())
+
+
+def test_resume_on_other_training_data_is_refused(tmp_path: Path) -> None:
+    trainer = _trainer([])
+    trainer.fit(_data(), epochs=1)
+    trainer.save_checkpoint(tmp_path / "state.safetensors")
+    with pytest.raises(ValueError, match="the checkpoint was trained on 64 samples, this fit's training data has 48"):
+        _trainer([]).fit(_data(48), epochs=2, resume_from=tmp_path / "state.safetensors")
 
 
 def test_resuming_a_finished_fit_trains_no_more_and_a_new_fit_continues_the_history(tmp_path: Path) -> None:

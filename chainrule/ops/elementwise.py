@@ -166,18 +166,22 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """d/dx relu(x) = 1 where x > 0, else 0."""
+    """d/dx relu(x) = 1 where x > 0, else 0.
 
-    saves_output = True
+    Keeps the mask x > 0 (one byte an element), not the output: a large activation's four bytes are then
+    freed as soon as the next op is done with it (a pooling layer keeps only its argmax), which lowers the
+    memory a training step holds at its peak.
+    """
 
     def forward(self, x):
+        self.mask = x > 0
         return backend.array_module(x).maximum(x, 0)
 
     def backward(self, grad):
-        return grad * (self.output > 0)
+        return grad * self.mask
 
     def vjp(self, grad):
-        return grad * (self.output_tensor() > 0).to(grad.dtype)
+        return grad * _wrap(self.mask, False, None).to(grad.dtype)
 
 
 class Clamp(Function):

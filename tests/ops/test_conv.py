@@ -18,6 +18,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.autograd import grad, gradcheck, gradgradcheck
+from chainrule.ops import conv as conv_module
 from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
 
 # torch warns that its 'same' padding with an even kernel copies the input; that is its business, not ours
@@ -74,6 +75,12 @@ CASES = [
     Case("conv2d-unbatched", "conv2d", ((2, 5, 4), (3, 2, 3, 3), (3,)), {"padding": 1}),
     Case("conv2d-noncontiguous", "conv2d", ((2, 2, 5, 4), (3, 2, 3, 2), (3,)), {"stride": 2}, noncontiguous=True),
     Case("conv2d-1x1-stride", "conv2d", ((2, 3, 5, 5), (2, 3, 1, 1), (2,)), {"stride": 2}),
+    # at least 256 output positions an image: one product per image (conv._per_image)
+    Case("conv2d-per-image", "conv2d", ((2, 1, 18, 18), (3, 1, 3, 3), (3,))),
+    Case("conv2d-per-image-padding-dilation", "conv2d", ((1, 2, 20, 19), (2, 2, 3, 2)),
+         {"padding": 2, "dilation": (2, 3)}),
+    Case("conv2d-per-image-stride-noncontiguous", "conv2d", ((1, 2, 33, 34), (2, 2, 2, 3), (2,)), {"stride": 2},
+         noncontiguous=True),
     # conv1d
     Case("conv1d", "conv1d", ((2, 3, 7), (4, 3, 3), (4,))),
     Case("conv1d-stride-dilation-groups", "conv1d", ((2, 3, 9), (6, 1, 3), (6,)),
@@ -81,6 +88,7 @@ CASES = [
     Case("conv1d-same-even-kernel", "conv1d", ((2, 2, 6), (3, 2, 4)), {"padding": "same"}),
     Case("conv1d-unbatched", "conv1d", ((3, 7), (2, 3, 3), (2,)), {"padding": 1}),
     Case("conv1d-noncontiguous", "conv1d", ((2, 2, 5), (2, 2, 3), (2,)), noncontiguous=True),
+    Case("conv1d-per-image", "conv1d", ((2, 2, 260), (3, 2, 3), (3,)), {"padding": 1}),
     # conv_transpose2d
     Case("conv_transpose2d", "conv_transpose2d", ((2, 3, 3, 4), (3, 2, 3, 2), (2,))),
     Case("conv_transpose2d-stride-padding-output_padding", "conv_transpose2d", ((2, 2, 3, 3), (2, 3, 3, 3), (3,)),
@@ -174,6 +182,28 @@ def test_gradient_of_one_operand_only(op: str, wanted: tuple, torch) -> None:
             numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES["float64"])
         else:
             assert leaf.grad is None
+
+
+@pytest.mark.parametrize("wanted", [(True, True, True), (False, True, True), (True, False, False)],
+                         ids=["all", "weight-and-bias", "input-only"])
+def test_per_image_products_equal_the_batched_product(wanted: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layout chosen by image size (conv._per_image) changes no value or gradient (benchmark CNN's layer 1)."""
+    rng = numpy.random.default_rng(6)
+    arrays = [rng.standard_normal(shape) for shape in ((8, 1, 28, 28), (32, 1, 3, 3), (32,))]
+    upstream = cr.tensor(rng.standard_normal((8, 32, 26, 26)))
+
+    def run() -> list[numpy.ndarray]:
+        leaves = [cr.tensor(array, requires_grad=flag) for array, flag in zip(arrays, wanted, strict=True)]
+        out = conv2d(*leaves)
+        out.backward(upstream)
+        return [_numpy(out)] + [_numpy(leaf.grad) for leaf in leaves if leaf.requires_grad]
+
+    assert conv_module._per_image((26, 26), ((1, 1), ((0, 0), (0, 0)), (1, 1), 1))
+    per_image = run()
+    monkeypatch.setattr(conv_module, "_per_image", lambda out_size, geometry: False)
+    batched = run()
+    for ours, theirs in zip(per_image, batched, strict=True):
+        numpy.testing.assert_allclose(ours, theirs, **TOLERANCES["float64"])
 
 
 def test_docstring_examples_give_the_shapes_they_state() -> None:

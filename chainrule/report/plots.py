@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 
 _DPI = 110
-_NOT_METRICS = {"epoch", "loss", "val_loss", "lr"}
+_NOT_METRICS = {"epoch", "loss", "val_loss", "lr", "seconds", "samples_per_second"}  # the Trainer logs these too
 
 
 def _pyplot() -> Any:

@@ -159,3 +159,11 @@ def test_report_with_captioned_images_and_missing_image(tmp_path) -> None:
     assert "<figcaption>Loss &lt;b&gt;curves&lt;/b&gt;</figcaption>" in text
     with pytest.raises(FileNotFoundError, match=r"missing\.png"):
         _report(tmp_path, images=[tmp_path / "missing.png"])
+
+
+def test_curves_get_a_panel_per_metric_not_per_timing_key() -> None:
+    from chainrule.report.plots import _default_metrics
+
+    history = [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4, "lr": 0.1,
+                "seconds": 0.2, "samples_per_second": 5000.0, "f1score": 0.3}]
+    assert _default_metrics(history) == ["accuracy", "f1score"]

@@ -110,16 +110,23 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }" if value else "{}"
     if isinstance(value, list | tuple):
+        if any(isinstance(item, Mapping) for item in value):  # e.g. a model's layers: one per line
+            return "[\n" + "".join(f"  {_toml_value(item)},\n" for item in value) + "]"
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)
 
 
 def _toml_lines(config: Mapping[str, Any], prefix: str = "") -> list[str]:
-    """The config as TOML-ish text: plain keys first, then one [section] per nested mapping."""
-    lines = [f"{key} = {_toml_value(value)}" for key, value in config.items() if not isinstance(value, Mapping)]
+    """The config as TOML text: plain keys first, then one [section] per nested non-empty mapping."""
+    def is_section(value: Any) -> bool:
+        return isinstance(value, Mapping) and bool(value)
+
+    lines = [f"{key} = {_toml_value(value)}" for key, value in config.items() if not is_section(value)]
     for key, value in config.items():
-        if isinstance(value, Mapping):
+        if is_section(value):
             lines += ["", f"[{prefix}{key}]", *_toml_lines(value, f"{prefix}{key}.")]
     return lines
 

@@ -167,3 +167,16 @@ def test_curves_get_a_panel_per_metric_not_per_timing_key() -> None:
     history = [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4, "lr": 0.1,
                 "seconds": 0.2, "samples_per_second": 5000.0, "f1score": 0.3}]
     assert _default_metrics(history) == ["accuracy", "f1score"]
+
+
+def test_report_shows_the_config_as_valid_toml(tmp_path) -> None:
+    import html
+    import tomllib
+
+    config = {"name": "run", "data": {"options": {}, "batch_size": 32},
+              "model": {"layers": [{"type": "Linear", "in_features": 4, "out_features": 2}, {"type": "ReLU"}]},
+              "callbacks": {"checkpoint": {"monitor": "val_loss"}, "progress_bar": True}}
+    path = write_report(tmp_path / "r.html", "run", config, [], {})
+    text = html.unescape(re.search(r"<pre>(.*?)</pre>", path.read_text(), re.S).group(1))
+    assert tomllib.loads(text) == config
+    assert '  { type = "Linear", in_features = 4, out_features = 2 },' in text

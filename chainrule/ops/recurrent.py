@@ -3,8 +3,9 @@
 One Function runs one layer in one direction over the whole sequence, as cuDNN does. Forward projects the
 input of every time step with one GEMM up front (x W_ih^T + b), then loops over time doing only h W_hh^T
 and the gate arithmetic; backward loops in reverse and keeps the gate gradients of all steps, so that the
-gradients of x, W_ih, W_hh and the biases are one GEMM or one sum each at the end. A cell (`lstm_cell`, ...)
-is the same Function run for a single step.
+gradients of x, W_ih, W_hh and the biases are one GEMM or one sum each at the end. The LSTM goes further: its
+arrays are feature-major, (features, N), and one product W [h_t; x_t; 1] per step gives all pre-activations
+(see LSTMSequence). A cell (`lstm_cell`, ...) is the same Function run for a single step.
 
 Why not one graph node per step: each step would need its slice of the projected input, and the gradient
 of a slice is a full-sequence array, so backward would cost O(length^2).
@@ -35,6 +36,11 @@ _LSTM_SCALES = (0.5, 0.5, 1.0, 0.5)
 _GRU_SCALES = (0.5, 0.5, 1.0)  # n is activated apart (it needs r first): its factor is 1
 
 
+# LSTM backward: columns (steps x batch) of the gate gradients per product for the weights' gradient; big enough
+# for BLAS to run near its peak, small enough to keep the buffer far below the (L, 4H, N) activations
+_CHUNK_COLUMNS = 1024
+
+
 def _gate_scale(xp, dtype, hidden_size: int, scales: tuple):
     return xp.repeat(xp.asarray(scales, dtype=dtype), hidden_size)
 
@@ -58,8 +64,8 @@ def _split(gates, hidden_size: int) -> list:
 class _Recurrence(Function):
     """What the three layer Functions share: the input projection up front, the parameter gradients at the end.
 
-    Inputs: x, h0, (c0,) w_ih, w_hh, (b_ih, b_hh); `first_weight` is w_ih's position. x is (L, N, I) for a
-    sequence or (N, I) for one step. `states` holds h0, h_1, ..., h_L (and c_L for an LSTM).
+    Inputs (GRU and RNN): x, h0, w_ih, w_hh, (b_ih, b_hh); `first_weight` is w_ih's position. x is (L, N, I) for a
+    sequence or (N, I) for one step. `states` holds h0, h_1, ..., h_L.
     """
 
     saves_inputs = True
@@ -87,7 +93,7 @@ class _Recurrence(Function):
         shared = d_hidden is d_input
         d_input = d_input.reshape((-1, width))
         d_hidden = d_input if shared else d_hidden.reshape((-1, width))
-        steps = self.states.shape[0] - 1 - (first == 3)
+        steps = self.states.shape[0] - 1
         grads = [
             (d_input @ inputs[first]).reshape(inputs[0].shape) if parents[0] is not None else None,
             d_input.T @ self.rows if parents[first] is not None else None,
@@ -100,62 +106,87 @@ class _Recurrence(Function):
         return grads
 
 
-class LSTMSequence(_Recurrence):
+class LSTMSequence(Function):
     """An LSTM layer over a sequence. Output (L + 1, N, H): h_1, ..., h_L, then c_L ((2, N, H) for one step).
 
+    Inside, the arrays of a step are feature-major, (features, N), and each step's pre-activations are one
+    product W [h_t; x_t; 1] with W = [W_hh, W_ih, b_ih + b_hh]: OpenBLAS runs (4H, K) @ (K, N) faster than
+    (N, K) @ (K, 4H) at these sizes, the input projection and bias cost no pass of their own, each gate is a
+    contiguous block of rows, and backward gets the gradients of all three weights from one product. The
+    output is a transposed view of the stacked [h_t; x_t; 1].
+
     Backward, step by step in reverse: dc += dh o (1 - tanh(c)^2); d[i, f, g, o] = [dc g, dc c_prev, dc i,
-    dh tanh(c)] times the activations' slopes; dc_prev = dc f; dh_prev = d[i, f, g, o] W_hh (+ dh of the
+    dh tanh(c)] times the activations' slopes; dc_prev = dc f; dh_prev = W_hh^T d[i, f, g, o] (+ dh of the
     output at t - 1). The gate gradients are written over the saved activations, step by step, which saves
-    an (L, N, 4H) buffer; a second backward through the same graph (retain_graph) recomputes them first.
+    an (L, 4H, N) buffer; a second backward through the same graph (retain_graph) recomputes them first.
     """
 
-    first_weight = 3
+    saves_inputs = True
+    saves_output = True  # a view of `stacked`: an in-place change of the output is caught at backward
+    first_weight = 3  # w_ih's position, for _differentiable_backward
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = backend.array_module(x)
         batch, hidden = h0.shape
-        scale = _gate_scale(xp, x.dtype, hidden, _LSTM_SCALES)
-        gates = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh, scale)
-        w_hh_t = _transposed(w_hh, scale)
+        sequence = x if x.ndim == 3 else x[None]
+        steps, size = sequence.shape[0], sequence.shape[2]
+        scale = _gate_scale(xp, x.dtype, hidden, _LSTM_SCALES)[:, None]  # (4H, 1): scales the rows of W
+        blocks = [w_hh, w_ih] if b_ih is None else [w_hh, w_ih, (b_ih + b_hh)[:, None]]
+        weight = xp.concatenate(blocks, axis=1)
+        weight *= scale
+        # stacked[:, t] = [h_t; x_t; 1] for t < L; h_L, then c_L, in the first H rows of the last two. Time is
+        # the middle axis, so that backward sees all steps' [h_t; x_t; 1] as one (K, L * N) matrix, uncopied
+        stacked = xp.empty((weight.shape[1], steps + 2, batch), dtype=x.dtype)
+        stacked[:hidden, 0] = h0.T
+        stacked[hidden:hidden + size, :steps] = sequence.transpose(2, 0, 1)
+        stacked[hidden + size:, :steps] = 1
+        gates = xp.empty((steps, 4 * hidden, batch), dtype=x.dtype)
+        cells = xp.empty((steps + 1, hidden, batch), dtype=x.dtype)
+        tanh_cells = xp.empty((steps, hidden, batch), dtype=x.dtype)
+        cells[0] = c0.T
         scale = xp.broadcast_to(scale, gates.shape[1:]).copy()  # same-shape operands: twice as fast in NumPy
         offset = 1 - scale
-        steps = gates.shape[0]
-        states = xp.empty((steps + 2, batch, hidden), dtype=x.dtype)
-        cells = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
-        tanh_cells = xp.empty((steps, batch, hidden), dtype=x.dtype)
-        states[0], cells[0] = h0, c0
-        hidden_gates, product = xp.empty_like(gates[0]), xp.empty_like(h0)
+        product = xp.empty_like(cells[0])
         for t in range(steps):
             gate = gates[t]
-            xp.matmul(states[t], w_hh_t, out=hidden_gates)
-            gate += hidden_gates
+            xp.matmul(weight, stacked[:, t], out=gate)
             xp.tanh(gate, out=gate)
             gate *= scale
             gate += offset
-            i, f, g, o = _split(gate, hidden)
+            i, f, g, o = gate[:hidden], gate[hidden:2 * hidden], gate[2 * hidden:3 * hidden], gate[3 * hidden:]
             xp.multiply(f, cells[t], out=cells[t + 1])
             xp.multiply(i, g, out=product)
             cells[t + 1] += product
             xp.tanh(cells[t + 1], out=tanh_cells[t])
-            xp.multiply(o, tanh_cells[t], out=states[t + 1])
-        states[steps + 1] = cells[steps]
-        self.gates, self.cells, self.tanh_cells, self.states, self.scale = gates, cells, tanh_cells, states, scale
-        return states[1:]
+            xp.multiply(o, tanh_cells[t], out=stacked[:hidden, t + 1])
+        stacked[:hidden, steps + 1] = cells[steps]
+        self.gates, self.cells, self.tanh_cells, self.stacked, self.scale = gates, cells, tanh_cells, stacked, scale
+        return stacked[:hidden, 1:].transpose(1, 2, 0)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        w_hh = self.inputs[4]
+        x, w_ih, w_hh = self.inputs[0], self.inputs[3], self.inputs[4]
         if self.gates is None:  # a second backward (retain_graph): the first one wrote over the activations
             self.forward(*self.inputs)
-        gates, cells, tanh_cells, scale = self.gates, self.cells, self.tanh_cells, self.scale
+        gates, cells, tanh_cells, stacked, scale = self.gates, self.cells, self.tanh_cells, self.stacked, self.scale
         self.gates = None
-        steps, hidden = tanh_cells.shape[0], tanh_cells.shape[2]
+        parents = self.parents
+        steps, hidden, batch = tanh_cells.shape
+        grad = grad.transpose(0, 2, 1)  # (L + 1, H, N), as the states
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
         offset, square_scale = 1 - scale, scale * scale
         slope, scratch, next_cell = xp.empty_like(gates[0]), xp.empty_like(cells[0]), xp.empty_like(cells[0])
-        d_hidden, d_cell = grad[steps - 1], grad[steps].copy()
+        # The gate gradients of `chunk` steps, time in the middle: one (4H, chunk * N) matrix, so that the
+        # weights' gradient (and x's) is one product per chunk, without an (L, 4H, N) buffer for all steps.
+        chunk = min(steps, max(1, _CHUNK_COLUMNS // batch))
+        d_gates = xp.empty((4 * hidden, chunk, batch), dtype=gates.dtype)
+        weights_need_grad = any(parent is not None for parent in parents[3:])
+        d_weight = xp.zeros((4 * hidden, stacked.shape[0]), dtype=gates.dtype) if weights_need_grad else None
+        x_grad = xp.empty((steps, batch, x.shape[-1]), dtype=x.dtype) if parents[0] is not None else None
+        d_hidden, d_cell = grad[steps - 1].copy(), grad[steps].copy()
         for t in reversed(range(steps)):
             d, tanh_cell = gates[t], tanh_cells[t]  # d: step t's activations, then their gradients
-            i, f, g, o = _split(d, hidden)
+            i, f, g, o = d[:hidden], d[hidden:2 * hidden], d[2 * hidden:3 * hidden], d[3 * hidden:]
             xp.multiply(tanh_cell, tanh_cell, out=scratch)
             xp.subtract(1, scratch, out=scratch)
             scratch *= o
@@ -171,14 +202,27 @@ class LSTMSequence(_Recurrence):
             xp.multiply(d_cell, cells[t], out=f)
             xp.multiply(d_hidden, tanh_cell, out=o)
             d *= slope
+            first = t - t % chunk  # the chunk's first step
+            d_gates[:, t - first] = d
             d_cell, next_cell = next_cell, d_cell
-            if t > 0 or self.parents[1] is not None:
-                d_hidden = d @ w_hh
+            if t > 0 or parents[1] is not None:
+                xp.matmul(w_hh_t, d, out=d_hidden)
                 if t > 0:
                     d_hidden += grad[t - 1]
-        x_grad, w_ih_grad, w_hh_grad, *bias_grads = self._parameter_grads(gates, gates)
-        h0_grad = d_hidden if self.parents[1] is not None else None
-        return (x_grad, h0_grad, d_cell if self.parents[2] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
+            if t == first:  # the chunk is complete
+                width = min(chunk, steps - first)
+                block = d_gates[:, :width].reshape((4 * hidden, -1))  # views: time is their middle axis
+                if d_weight is not None:
+                    d_weight += block @ stacked[:, first:first + width].reshape((stacked.shape[0], -1)).T
+                if x_grad is not None:
+                    x_grad[first:first + width] = (block.T @ w_ih).reshape((width, batch, -1))
+        grads = [None if x_grad is None else x_grad.reshape(x.shape), d_hidden.T if parents[1] is not None else None,
+                 d_cell.T if parents[2] is not None else None]
+        if d_weight is not None:  # [dW_hh, dW_ih, db]
+            grads += [d_weight[:, hidden:hidden + x.shape[-1]], d_weight[:, :hidden]]
+            if len(parents) > 5:
+                grads += [d_weight[:, -1], d_weight[:, -1].copy()]
+        return tuple(grads)
 
     def vjp(self, grad):
         return _differentiable_backward(self, grad, _lstm_step, _lstm_step_grad)

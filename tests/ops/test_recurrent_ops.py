@@ -167,6 +167,28 @@ def test_gradients_are_the_same_when_other_inputs_need_none(name: str) -> None:
         numpy.testing.assert_allclose(partial, full, rtol=1e-12)
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("columns", [2, 4, 1024])
+def test_lstm_weight_gradients_by_chunk_of_steps_equal_torch(columns: int, monkeypatch, torch) -> None:
+    """LSTM backward forms the weights' and x's gradients one chunk of steps at a time (_CHUNK_COLUMNS // N
+    steps): chunks of 1 and 2 steps of a 5-step sequence (a short last chunk) must give what one chunk gives,
+    and torch."""
+    monkeypatch.setattr(recurrent, "_CHUNK_COLUMNS", columns)
+    rng = numpy.random.default_rng(1)
+    arrays = [rng.standard_normal(shape) * 0.8 for shape in
+              [(5, 2, 3), (1, 2, 4), (1, 2, 4), (16, 3), (16, 4), (16,), (16,)]]
+    ours = [cr.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    output, h_n, c_n = recurrent.lstm(ours[0], tuple(ours[1:3]), ours[3:], True, 1, 0.0, False, False, False)
+    expected = torch.lstm(theirs[0], theirs[1:3], theirs[3:], True, 1, 0.0, False, False, False)
+    upstream = [rng.standard_normal(out.shape) for out in (output, h_n, c_n)]
+    sum((out * cr.tensor(u)).sum() for out, u in zip((output, h_n, c_n), upstream, strict=True)).backward()
+    sum((e * torch.from_numpy(u)).sum() for e, u in zip(expected, upstream, strict=True)).backward()
+    for index, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
+        numpy.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                      err_msg=f"gradient of argument {index}")
+
+
 # -- errors ------------------------------------------------------------------------------------------------------
 def _cell_arguments(**changes) -> dict:
     arguments = {"input": cr.randn(2, 3), "hx": cr.randn(2, 4), "cx": cr.randn(2, 4), "w_ih": cr.randn(16, 3),

@@ -66,7 +66,7 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
         structure = _flatten(obj, "", arrays)
         header[_RESERVED_KEY] = json.dumps({"format": _FORMAT_VERSION, "structure": structure})
     payload = safetensors.numpy.save(arrays, metadata=header or None)
-    _write_atomically(os.fspath(path), payload)
+    write_atomically(os.fspath(path), payload)
 
 
 def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
@@ -136,8 +136,10 @@ def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray]) -> Any:
     )
 
 
-def _write_atomically(path: str, payload: bytes) -> None:
-    """Write `payload` to a temporary file in `path`'s directory, fsync it and rename it onto `path`."""
+def write_atomically(path: str | os.PathLike, payload: bytes) -> None:
+    """Write `payload` to a temporary file in `path`'s directory, fsync it and rename it onto `path`, so a crash
+    leaves either the old file or the new one, never a half-written one (checkpoints, CSV logs)."""
+    path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     temp_path = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     # os.open with 0o666 lets the umask decide the permissions, as for any new file (mkstemp would give 0o600)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from chainrule.io import write_atomically
 
 
 class History:
@@ -60,12 +63,14 @@ class History:
         choose = min if mode == "min" else max
         return choose(candidates, key=lambda logs: logs[key])
 
-    def to_csv(self, path: str | Path) -> None:
-        """One row per epoch, one column per key (empty where an epoch lacks it)."""
-        with open(path, "w", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=self.keys(), restval="")
-            writer.writeheader()
-            writer.writerows(self.epochs)
+    def to_csv(self, path: str | Path, separator: str = ",") -> None:
+        """One row per epoch, one column per key (empty where an epoch lacks it), written atomically: the text
+        is formatted in full first, so a failure leaves the previous file as it was."""
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=self.keys(), restval="", delimiter=separator)
+        writer.writeheader()
+        writer.writerows(self.epochs)
+        write_atomically(path, text.getvalue().encode("utf-8"))
 
     def to_json(self, path: str | Path) -> None:
         """A JSON list of the per-epoch dicts."""

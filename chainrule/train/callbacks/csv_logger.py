@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 from typing import Any
@@ -31,22 +30,5 @@ class CSVLogger(Callback):
         self.separator = separator
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
-        self._write(trainer.history.epochs, trainer.history.keys())
-
-    def _write(self, rows: list[dict[str, Any]], columns: list[str]) -> None:
-        directory = self.filename.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        # Beside the target, so os.replace is a rename within one filesystem; opened with open() rather than
-        # mkstemp so the file gets the usual permissions, not 0600.
-        temporary = directory / f".{self.filename.name}.{os.getpid()}.tmp"
-        try:
-            with open(temporary, "w", newline="") as file:
-                writer = csv.DictWriter(file, fieldnames=columns, restval="", delimiter=self.separator)
-                writer.writeheader()
-                writer.writerows(rows)
-                file.flush()
-                os.fsync(file.fileno())  # the data is on disk before the rename makes it the file
-            os.replace(temporary, self.filename)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        self.filename.parent.mkdir(parents=True, exist_ok=True)
+        trainer.history.to_csv(self.filename, self.separator)

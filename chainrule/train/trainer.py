@@ -161,7 +161,7 @@ class Trainer:
             if self.stop_training:
                 break
         samples = running["samples"]
-        logs: dict[str, Any] = {"epoch": self.epoch, "loss": running["loss_sum"] / samples if samples else math.nan}
+        logs: dict[str, Any] = {"epoch": self.epoch, "loss": self.running_loss}
         logs.update(self._computed_metrics(""))
         if validation_loader is not None:
             logs.update(self._evaluate(validation_loader, prefix="val_"))
@@ -177,6 +177,17 @@ class Trainer:
     def epoch_seconds(self) -> float:
         """Seconds spent in the current epoch so far (across a resume)."""
         return time.perf_counter() - self._clock
+
+    @property
+    def running_loss(self) -> float:
+        """The mean training loss of the current epoch's batches so far (across a resume); NaN before the first."""
+        samples = self._running.get("samples", 0)
+        return self._running["loss_sum"] / samples if samples else math.nan
+
+    @property
+    def epoch_samples(self) -> int:
+        """Training samples seen in the current epoch so far (across a resume)."""
+        return self._running.get("samples", 0)
 
     def _penalised(self, loss: Tensor) -> Tensor:
         if self.l1:

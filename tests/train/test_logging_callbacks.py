@@ -47,7 +47,8 @@ def _fake_trainer(**attributes: Any) -> SimpleNamespace:
     """The trainer attributes callbacks read, without a model: for driving hooks by hand."""
     defaults = {"epoch": 1, "epochs": 20, "batch": 0, "batches_per_epoch": 4, "global_step": 0, "metrics": [],
                 "history": History(), "optimizer": SimpleNamespace(param_groups=[{"lr": 0.1}]),
-                "stop_training": False, "stop_reason": None}
+                "stop_training": False, "stop_reason": None, "running_loss": 0.5, "epoch_samples": 8,
+                "epoch_seconds": lambda: 0.01}
     return SimpleNamespace(**{**defaults, **attributes})
 
 

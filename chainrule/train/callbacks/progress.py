@@ -49,21 +49,18 @@ class ProgressBar(Callback):
         if not self._draw_bar:
             return
         self._close_bar()
-        self._loss_sum, self._samples = 0.0, 0
-        self._started = self._last_refresh = time.monotonic()
+        self._last_refresh = time.monotonic()
         self._bar = self._tqdm(total=trainer.batches_per_epoch, initial=trainer.batch, desc=_title(trainer, epoch),
                                file=self._output, leave=True, unit="batch", mininterval=_REFRESH_SECONDS)
 
     def on_batch_end(self, trainer: Any, batch: int, logs: dict[str, Any]) -> None:
         if self._bar is None:
             return
-        self._loss_sum += logs["loss"] * logs["batch_size"]
-        self._samples += logs["batch_size"]
         now = time.monotonic()
-        # Metrics are computed only as often as the bar redraws, so a batch costs two additions and a clock read.
+        # The running values are read only as often as the bar redraws, so a batch costs a clock read.
         if now - self._last_refresh >= _REFRESH_SECONDS:
             self._last_refresh = now
-            self._bar.set_postfix(self._running_values(trainer, now), refresh=False)
+            self._bar.set_postfix(self._running_values(trainer), refresh=False)
         self._bar.update(1)
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -78,8 +75,9 @@ class ProgressBar(Callback):
         if trainer.stop_reason:
             print(trainer.stop_reason, file=self._output, flush=True)
 
-    def _running_values(self, trainer: Any, now: float) -> dict[str, str]:
-        values = {"loss": _format(self._loss_sum / self._samples)}
+    def _running_values(self, trainer: Any) -> dict[str, str]:
+        """The epoch so far, as the trainer keeps it (a resumed epoch included): loss, metrics, samples/s."""
+        values = {"loss": _format(trainer.running_loss)}
         for metric in trainer.metrics:
             try:
                 value = metric.compute()
@@ -87,9 +85,9 @@ class ProgressBar(Callback):
                 continue
             if _is_number(value):
                 values[metric.name.lower()] = _format(value)
-        elapsed = now - self._started
+        elapsed = trainer.epoch_seconds()
         if elapsed > 0:
-            values["samples/s"] = f"{self._samples / elapsed:.0f}"
+            values["samples/s"] = f"{trainer.epoch_samples / elapsed:.0f}"
         return values
 
     def _close_bar(self) -> None:

@@ -209,7 +209,7 @@ def _finish(run: Run) -> None:
         final = {f"test_{key}": value for key, value in trainer.evaluate(run.test).items()}
         if run.num_classes is not None:
             matrix = ConfusionMatrix(run.num_classes)
-            matrix.update(trainer.predict(run.test), numpy.asarray([int(sample[-1]) for sample in run.test]))
+            matrix.update(trainer.predict(run.test), run.test.tensors[-1])  # build_data gives TensorDatasets
             images["confusion matrix (test set)"] = plot_confusion_matrix(matrix.compute(),
                                                                           directory / "confusion_matrix.png")
     last = history[-1] if len(history) else {}

@@ -10,7 +10,7 @@ from typing import Any
 from chainrule.backend import array_module
 from chainrule.io import save
 from chainrule.train.callbacks.base import Callback
-from chainrule.train.callbacks.early_stopping import resolve_mode
+from chainrule.train.callbacks.early_stopping import improved, resolve_mode
 
 
 def _finite(array: Any) -> bool:
@@ -69,8 +69,8 @@ class ModelCheckpoint(Callback):
                     "pass validation data to fit(), or monitor a training key such as 'loss'"
                 )
             value = logs[self.monitor]
-            better = value < self.best if self.mode == "min" else value > self.best
-            if math.isfinite(value) and better and self._healthy(trainer, logs["loss"], f"epoch {epoch}"):
+            better = math.isfinite(value) and improved(value, self.best, self.mode)
+            if better and self._healthy(trainer, logs["loss"], f"epoch {epoch}"):
                 self.best, self.best_epoch = value, epoch
                 self.directory.mkdir(parents=True, exist_ok=True)
                 save(trainer.model.state_dict(), self.best_path,

@@ -20,6 +20,11 @@ def resolve_mode(mode: str, monitor: str, owner: str) -> str:
     return mode
 
 
+def improved(value: float, best: float, mode: str, min_delta: float = 0.0) -> bool:
+    """Whether `value` beats `best` by more than `min_delta`, lower being better for 'min', higher for 'max'."""
+    return value < best - min_delta if mode == "min" else value > best + min_delta
+
+
 class EarlyStopping(Callback):
     """Stop training once `monitor` has not improved by more than `min_delta` for `patience` epochs.
 
@@ -48,11 +53,6 @@ class EarlyStopping(Callback):
         self.best_weights: dict[str, Any] | None = None
         self.stopped_epoch: int | None = None
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
         if self.monitor not in logs:
             raise ValueError(
@@ -60,7 +60,7 @@ class EarlyStopping(Callback):
             )
         value = logs[self.monitor]
         self.wait += 1
-        if self._improved(value):
+        if improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = {key: tensor.data.copy() for key, tensor in trainer.model.state_dict().items()}

@@ -174,7 +174,8 @@ class Relu(Function):
     """
 
     def forward(self, x):
-        self.mask = x > 0
+        if backend.GRAD_MODE.enabled:  # under no_grad nothing will read it: inference pays no extra pass
+            self.mask = x > 0
         return backend.array_module(x).maximum(x, 0)
 
     def backward(self, grad):

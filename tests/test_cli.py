@@ -89,13 +89,13 @@ def test_predict_rejects_inputs_of_the_wrong_shape(default_run, tmp_path: Path, 
 def test_an_existing_run_is_never_overwritten_without_overwrite(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "runs" / "default"
-    run.mkdir(parents=True)
-    (run / "history.csv").write_text("precious")
-    assert main(["train", "--epochs", "1"]) == 2
+    assert main(["train", "--epochs", "1"]) == 0
+    history = (run / "history.csv").read_text()
+    assert main(["train", "--epochs", "2"]) == 2
     assert "runs/default already holds a run; pass --overwrite" in capsys.readouterr().err
-    assert (run / "history.csv").read_text() == "precious" and sorted(os.listdir(run)) == ["history.csv"]
-    assert main(["train", "--epochs", "1", "--overwrite"]) == 0
-    assert len(_rows(run / "history.csv")) == 1
+    assert (run / "history.csv").read_text() == history
+    assert main(["train", "--epochs", "2", "--overwrite"]) == 0
+    assert len(_rows(run / "history.csv")) == 2
 
 
 def test_bad_config_and_unknown_run_are_reported_without_a_traceback(tmp_path: Path, capsys) -> None:

@@ -6,7 +6,7 @@
     >>> model = build_model(config)
     >>> optimizer, scheduler = build_optimizer(config, model)
     >>> metrics = build_metrics(config, num_classes(train))
-    >>> callbacks = build_callbacks(config, Path("runs") / config["name"])
+    >>> callbacks = build_callbacks(config, RunDirectory(f"runs/{config['name']}"))
 
 Every problem in a config is a ConfigError naming the file, the key path and the fix, all of them at once:
 `mlp.toml: [optimizer] lr: expected a number, got "fast" (a string)`.

@@ -7,8 +7,8 @@ The caller seeds the generators (`chainrule.manual_seed(config["seed"])`) before
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy
@@ -22,6 +22,7 @@ from chainrule.config.schema import resolved_config
 from chainrule.creation import as_tensor
 from chainrule.metrics import Metric
 from chainrule.optim import Optimizer
+from chainrule.run import RunDirectory
 
 _TUPLE_LAYERS = (*registry.RECURRENT_LAYERS, "LSTMCell")  # forward returns (output, state)
 
@@ -138,14 +139,16 @@ def build_optimizer(config: Mapping[str, Any], model: nn.Module) -> tuple[Optimi
     return optimizer, scheduler
 
 
-def build_callbacks(config: Mapping[str, Any], run_dir: Path) -> list[Any]:
+def build_callbacks(config: Mapping[str, Any], run_dir: RunDirectory | str | os.PathLike) -> list[Any]:
     """The [callbacks], in the order they run: TerminateOnNaN, EarlyStopping, ModelCheckpoint, CSVLogger,
-    TensorBoardLogger, then ProgressBar last (so it prints what the others logged). Files go under `run_dir`.
+    TensorBoardLogger, then ProgressBar last (so it prints what the others logged). Files go where the run
+    folder's `RunDirectory` says.
 
-        >>> callbacks = build_callbacks(config, Path("runs") / config["name"])
+        >>> callbacks = build_callbacks(config, RunDirectory(f"runs/{config['name']}"))
     """
     section = resolved_config(config)["callbacks"]
-    run_dir = Path(run_dir)
+    if not isinstance(run_dir, RunDirectory):
+        run_dir = RunDirectory(run_dir)
     callbacks = []
     # Imported here: the logging callbacks pull in optional libraries (tqdm, tensorboardX).
     if section["terminate_on_nan"]:
@@ -156,15 +159,15 @@ def build_callbacks(config: Mapping[str, Any], run_dir: Path) -> list[Any]:
         callbacks.append(_construct(EarlyStopping, section["early_stopping"], ("callbacks", "early_stopping"), None))
     if section["model_checkpoint"]:
         from chainrule.train.callbacks.checkpoint import ModelCheckpoint
-        callbacks.append(_construct(ModelCheckpoint, {"directory": run_dir / "checkpoints",
+        callbacks.append(_construct(ModelCheckpoint, {"directory": run_dir.checkpoints,
                                                       **section["model_checkpoint"]},
                                     ("callbacks", "model_checkpoint"), None))
     if section["csv_logger"]:
         from chainrule.train.callbacks.csv_logger import CSVLogger
-        callbacks.append(CSVLogger(run_dir / "history.csv"))
+        callbacks.append(CSVLogger(run_dir.history))
     if section["tensorboard"]:
         from chainrule.train.callbacks.tensorboard import TensorBoardLogger
-        callbacks.append(_construct(TensorBoardLogger, {"log_dir": run_dir / "tensorboard", **section["tensorboard"]},
+        callbacks.append(_construct(TensorBoardLogger, {"log_dir": run_dir.tensorboard, **section["tensorboard"]},
                                     ("callbacks", "tensorboard"), None))
     if section["progress_bar"]:
         from chainrule.train.callbacks.progress import ProgressBar

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from chainrule.io import write_atomically
 from chainrule.report.plots import _series
 
 _FLAT = 0.01  # a relative change smaller than this counts as no change
@@ -203,5 +204,5 @@ def write_report(
         + "\n".join(sections)
         + "\n</body>\n</html>\n"
     )
-    Path(path).write_text(document, encoding="utf-8")
+    write_atomically(path, document.encode("utf-8"))
     return path

@@ -11,12 +11,15 @@ never plotted as zero. matplotlib is imported inside each function with the head
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy
+
+from chainrule.io import write_atomically
 
 _DPI = 110
 _NOT_METRICS = {"epoch", "loss", "val_loss", "lr", "seconds", "samples_per_second"}  # the Trainer logs these too
@@ -70,9 +73,14 @@ def _default_metrics(history: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _save(figure: Any, pyplot: Any, path: str | Path) -> str | Path:
+    """Render to PNG in memory, then write atomically: a kill never leaves a torn picture."""
     figure.tight_layout()
-    figure.savefig(path, dpi=_DPI)
-    pyplot.close(figure)
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=_DPI)
+    finally:
+        pyplot.close(figure)
+    write_atomically(path, buffer.getvalue())
     return path
 
 

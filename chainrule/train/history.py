@@ -73,6 +73,5 @@ class History:
         write_atomically(path, text.getvalue().encode("utf-8"))
 
     def to_json(self, path: str | Path) -> None:
-        """A JSON list of the per-epoch dicts."""
-        with open(path, "w") as file:
-            json.dump(self.epochs, file, indent=1)
+        """A JSON list of the per-epoch dicts, written atomically."""
+        write_atomically(path, json.dumps(self.epochs, indent=1).encode("utf-8"))

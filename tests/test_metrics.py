@@ -43,8 +43,9 @@ def _stream(metric, predictions, targets, as_tensor: bool = False):
 
 
 def test_docstring_examples_run() -> None:
-    results = doctest.testmod(metrics)
-    assert results.failed == 0 and results.attempted >= 10
+    modules = (metrics, metrics.base, metrics.classification, metrics.regression)
+    results = [doctest.testmod(module) for module in modules]
+    assert sum(result.failed for result in results) == 0 and sum(result.attempted for result in results) >= 10
 
 
 # -- classification against scikit-learn --------------------------------------------------------------

@@ -1,23 +1,4 @@
-"""Streaming metrics: a training loop calls `update` batch by batch, a user reads `compute()` at the end.
-
-Each metric keeps only running totals (counts, sums, a confusion matrix), so the streamed result equals the
-one-shot result on all the data at once, and `state_dict()` is a dict of plain Python numbers and lists that a
-checkpoint can save. Inputs are chainrule Tensors or arrays (NumPy, or CuPy arrays, copied to the host).
-
-Classification predictions may be
-  * scores of shape (N, C) — logits or probabilities — turned into labels with argmax;
-  * class indices of shape (N,) with an integer dtype;
-  * binary scores of shape (N,) or (N, 1) with a floating dtype, turned into labels with `score > threshold`.
-    The default threshold 0.5 suits probabilities; pass `threshold=0.0` for logits.
-Targets are class indices of shape (N,) (integer dtype, or floats holding whole numbers such as BCE targets).
-
-Example:
-    >>> metric = Accuracy()
-    >>> for logits, labels in [(numpy.eye(3), numpy.array([0, 1, 1]))]:
-    ...     metric.update(logits, labels)
-    >>> round(metric.compute(), 4)
-    0.6667
-"""
+"""Classification metrics: accuracy (top-k), confusion matrix, precision, recall and F1 with their averages."""
 
 from __future__ import annotations
 
@@ -25,28 +6,9 @@ from typing import Any
 
 import numpy
 
-from chainrule.backend import array_module
-from chainrule.tensor import Tensor
+from chainrule.metrics.base import Metric, _check_lengths, _one_shot, _to_numpy
 
 _AVERAGES = ("macro", "micro", "weighted", "binary", None)
-
-
-# -- input conversion -------------------------------------------------------------------------------
-def _to_numpy(values: Any) -> numpy.ndarray:
-    """The host NumPy array behind a Tensor, a CuPy array, a NumPy array or a nested list."""
-    if isinstance(values, Tensor):
-        values = values.data
-    if array_module(values) is not numpy or hasattr(values, "__cuda_array_interface__"):
-        values = values.get()  # CuPy: copy to host
-    return numpy.asarray(values)
-
-
-def _check_lengths(predictions: numpy.ndarray, targets: numpy.ndarray, owner: str) -> None:
-    if len(predictions) != len(targets):
-        raise ValueError(
-            f"{owner}: predictions have {len(predictions)} samples but targets have {len(targets)}; "
-            f"pass one prediction per target"
-        )
 
 
 def _class_targets(targets: Any, owner: str) -> numpy.ndarray:
@@ -92,71 +54,6 @@ def _check_label_range(labels: numpy.ndarray, num_classes: int, role: str, owner
         raise ValueError(f"{owner}: {role} label {labels[outside][0]} is out of range [0, {num_classes - 1}]")
 
 
-def _to_python(value: Any) -> Any:
-    if isinstance(value, numpy.ndarray):
-        return value.tolist()
-    if isinstance(value, numpy.generic):
-        return value.item()
-    return value
-
-
-# -- base class -------------------------------------------------------------------------------------
-class Metric:
-    """A value accumulated over batches: `update(predictions, targets)` per batch, `compute()` at the end.
-
-    A subclass lists its running totals in `_state_names`, sets them in `reset()`, and reads them in
-    `compute()`; the base class turns them into a checkpointable `state_dict()` and back.
-    """
-
-    _state_names: tuple[str, ...] = ()
-
-    def __init__(self, name: str | None = None) -> None:
-        self.name = name or type(self).__name__
-        self.reset()
-
-    def update(self, predictions: Any, targets: Any) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define update(); Metric is a base class")
-
-    def compute(self) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define compute(); Metric is a base class")
-
-    def reset(self) -> None:
-        """Forget every batch seen so far."""
-        self.num_updates = 0
-
-    def state_dict(self) -> dict[str, Any]:
-        """The running totals as plain Python numbers and lists (what a checkpoint saves)."""
-        names = ("num_updates", *self._state_names)
-        return {name: _to_python(getattr(self, name)) for name in names}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore totals from `state_dict()`, so streaming continues where the checkpoint left off."""
-        names = ("num_updates", *self._state_names)
-        missing = [name for name in names if name not in state]
-        if missing:
-            raise KeyError(f"{self!r}: state_dict is missing {missing}; expected keys {list(names)}")
-        for name in names:
-            current = getattr(self, name)
-            if isinstance(current, numpy.ndarray):
-                value = numpy.asarray(state[name], dtype=current.dtype)
-            else:
-                value = type(current)(state[name])
-            setattr(self, name, value)
-
-    def extra_repr(self) -> str:
-        return ""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"
-
-    def _check_ready(self, num_samples: int) -> None:
-        if self.num_updates == 0:
-            raise RuntimeError(f"{self.name}: compute() called before any update()")
-        if num_samples == 0:
-            raise RuntimeError(f"{self.name}: compute() has no samples; every update() so far had an empty batch")
-
-
-# -- classification ---------------------------------------------------------------------------------
 class Accuracy(Metric):
     """Fraction of samples whose target is among the `top_k` highest-scoring classes (top_k=1: argmax).
 
@@ -367,127 +264,6 @@ class F1Score(_AveragedScore):
         return 2 * true_positives, 2 * true_positives + false_positives + false_negatives
 
 
-# -- regression -------------------------------------------------------------------------------------
-class _RegressionMetric(Metric):
-    """Running totals shared by the regression metrics; axis 0 is the sample axis, other axes are outputs.
-
-    Target mean and squared deviations are merged batch by batch with Chan et al.'s parallel formula, which is
-    exact (no approximation) and avoids the cancellation of sum(y^2) - sum(y)^2 / n. Several outputs are
-    scored separately and averaged uniformly, as scikit-learn's multioutput='uniform_average'.
-    """
-
-    _state_names = ("count", "sum_absolute_error", "sum_squared_error", "target_mean", "target_squared_deviation")
-
-    def reset(self) -> None:
-        super().reset()
-        self.count = 0
-        self.sum_absolute_error = numpy.zeros((), dtype=numpy.float64)
-        self.sum_squared_error = numpy.zeros((), dtype=numpy.float64)
-        self.target_mean = numpy.zeros((), dtype=numpy.float64)
-        self.target_squared_deviation = numpy.zeros((), dtype=numpy.float64)
-
-    def update(self, predictions: Any, targets: Any) -> None:
-        predictions = _to_numpy(predictions).astype(numpy.float64)
-        targets = _to_numpy(targets).astype(numpy.float64)
-        if predictions.shape != targets.shape:
-            raise ValueError(
-                f"{self!r}: predictions have shape {tuple(predictions.shape)} but targets have shape "
-                f"{tuple(targets.shape)}; they must match"
-            )
-        if predictions.ndim == 0:
-            raise ValueError(f"{self!r}: expected a batch of shape (N,) or (N, outputs), got a scalar")
-        if self.count > 0 and targets.shape[1:] != self.target_mean.shape:
-            raise ValueError(
-                f"{self!r}: earlier batches had outputs of shape {self.target_mean.shape}, "
-                f"this one {tuple(targets.shape[1:])}"
-            )
-        self.num_updates += 1
-        batch_count = len(targets)
-        if batch_count == 0:
-            return
-        errors = predictions - targets
-        self.sum_absolute_error = self.sum_absolute_error + numpy.abs(errors).sum(axis=0)
-        self.sum_squared_error = self.sum_squared_error + (errors**2).sum(axis=0)
-        batch_mean = targets.mean(axis=0)
-        batch_squared_deviation = ((targets - batch_mean) ** 2).sum(axis=0)
-        total = self.count + batch_count
-        delta = batch_mean - self.target_mean
-        self.target_squared_deviation = (
-            self.target_squared_deviation + batch_squared_deviation + delta**2 * self.count * batch_count / total
-        )
-        self.target_mean = self.target_mean + delta * batch_count / total
-        self.count = total
-
-
-class MeanAbsoluteError(_RegressionMetric):
-    """mean(|prediction - target|).
-
-    Example:
-        >>> metric = MeanAbsoluteError()
-        >>> metric.update(numpy.array([1.0, 2.0]), numpy.array([2.0, 2.0]))
-        >>> metric.compute()
-        0.5
-    """
-
-    def compute(self) -> float:
-        self._check_ready(self.count)
-        return float(numpy.mean(self.sum_absolute_error / self.count))
-
-
-class MeanSquaredError(_RegressionMetric):
-    """mean((prediction - target)^2).
-
-    Example:
-        >>> metric = MeanSquaredError()
-        >>> metric.update(numpy.array([1.0, 2.0]), numpy.array([3.0, 2.0]))
-        >>> metric.compute()
-        2.0
-    """
-
-    def compute(self) -> float:
-        self._check_ready(self.count)
-        return float(numpy.mean(self.sum_squared_error / self.count))
-
-
-class RootMeanSquaredError(_RegressionMetric):
-    """sqrt(mean((prediction - target)^2)), per output, then averaged over outputs.
-
-    Example:
-        >>> metric = RootMeanSquaredError()
-        >>> metric.update(numpy.array([1.0, 2.0]), numpy.array([3.0, 4.0]))
-        >>> metric.compute()
-        2.0
-    """
-
-    def compute(self) -> float:
-        self._check_ready(self.count)
-        return float(numpy.mean(numpy.sqrt(self.sum_squared_error / self.count)))
-
-
-class R2Score(_RegressionMetric):
-    """Coefficient of determination 1 - SS_res / SS_tot; a constant target scores 1 if predicted exactly, else 0.
-
-    Example:
-        >>> metric = R2Score()
-        >>> metric.update(numpy.array([1.0, 2.0, 3.0]), numpy.array([1.0, 2.0, 4.0]))
-        >>> round(metric.compute(), 4)
-        0.7857
-    """
-
-    def compute(self) -> float:
-        self._check_ready(self.count)
-        residual, total = self.sum_squared_error, self.target_squared_deviation
-        scores = numpy.where(residual == 0, 1.0, 0.0)  # scikit-learn's force_finite for constant targets
-        numpy.subtract(1.0, residual / numpy.where(total > 0, total, 1.0), out=scores, where=total > 0)
-        return float(numpy.mean(scores))
-
-
-# -- one-shot functional forms ----------------------------------------------------------------------
-def _one_shot(metric: Metric, predictions: Any, targets: Any) -> Any:
-    metric.update(predictions, targets)
-    return metric.compute()
-
-
 def accuracy(predictions: Any, targets: Any, top_k: int = 1, threshold: float = 0.5) -> float:
     """Accuracy of one batch; see `Accuracy`."""
     return _one_shot(Accuracy(top_k, threshold), predictions, targets)
@@ -517,19 +293,3 @@ def f1_score(
 def confusion_matrix(predictions: Any, targets: Any, num_classes: int, threshold: float = 0.5) -> numpy.ndarray:
     """Confusion matrix of one batch (rows = true class); see `ConfusionMatrix`."""
     return _one_shot(ConfusionMatrix(num_classes, threshold), predictions, targets)
-
-
-def mean_absolute_error(predictions: Any, targets: Any) -> float:
-    return _one_shot(MeanAbsoluteError(), predictions, targets)
-
-
-def mean_squared_error(predictions: Any, targets: Any) -> float:
-    return _one_shot(MeanSquaredError(), predictions, targets)
-
-
-def root_mean_squared_error(predictions: Any, targets: Any) -> float:
-    return _one_shot(RootMeanSquaredError(), predictions, targets)
-
-
-def r2_score(predictions: Any, targets: Any) -> float:
-    return _one_shot(R2Score(), predictions, targets)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -119,6 +118,7 @@ def test_layers_that_do_not_fit_the_data_are_reported_before_training(tmp_path: 
     assert not (tmp_path / "runs").exists()  # nothing written for a run that can't start
 
 
+@pytest.mark.slow
 def test_the_full_default_reaches_97_percent_test_accuracy(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "chainrule.cli", "train"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
@@ -132,6 +132,7 @@ def _train_process(config: Path, runs: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_ends_like_an_uninterrupted_run(tmp_path: Path) -> None:
     config = tmp_path / "run.toml"
     config.write_text(

@@ -125,6 +125,7 @@ def test_a_run_in_use_is_refused_naming_the_holder(run_copy: RunDirectory, capsy
     assert len(load_train_state(run_copy.last_checkpoint)["history"]) == 2  # untouched
 
 
+@pytest.mark.slow
 def test_two_trains_of_one_name_at_once_leave_one_whole_run(tmp_path: Path) -> None:
     config = _config(tmp_path)
     command = [sys.executable, "-m", "chainrule.cli", "train", str(config), "--runs-dir", str(tmp_path / "runs")]

@@ -15,6 +15,8 @@ pytest.importorskip("safetensors", reason="checkpoints are safetensors files: pi
 
 import chainrule
 
+pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips these locally; CI runs them
+
 SCRIPT = Path(__file__).with_name("resume_script.py")
 
 

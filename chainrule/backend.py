@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import copy
 import itertools
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -175,18 +176,22 @@ def move(array: Any, device: Device) -> Any:
 
 
 # -- global switches -------------------------------------------------------------------------------
-class _GradState:
-    """Autograd's switches: whether ops record a graph (`no_grad`/`enable_grad` set it, process-wide), and
-    the sequence number of the latest in-place change, so backward checks saved tensors only after one."""
+class _GradState(threading.local):
+    """Autograd's switches: whether ops record a graph (`no_grad`/`enable_grad` set it, per thread), and
+    the sequence number of the latest in-place change, so backward checks saved tensors only after one.
 
-    __slots__ = ("enabled", "last_inplace")
+    `enabled` is thread-local, as in PyTorch: a thread serving predictions under `no_grad` doesn't stop a
+    training thread from recording. A thread that never set it reads the class default, so every new thread
+    starts with grad enabled. `last_inplace` is a slot, and slots of a `threading.local` are shared by all
+    threads: a tensor changed in place in one thread must still fail a backward run in another.
+    """
 
-    def __init__(self) -> None:
-        self.enabled = True
-        self.last_inplace = 0
+    __slots__ = ("last_inplace",)
+    enabled = True
 
 
 GRAD_MODE = _GradState()
+GRAD_MODE.last_inplace = 0  # here, not in __init__: threading.local runs __init__ again in each new thread
 
 # One clock numbers graph nodes as they are created and in-place changes as they happen: a node saw a
 # tensor unchanged iff the tensor's last change (its version) is older than the node.

@@ -257,8 +257,9 @@ def test_ctrl_c_while_starting_is_one_line(tmp_path: Path, delay: float) -> None
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, error = process.communicate(timeout=120)
-    assert process.returncode in (0, 130) and "Traceback" not in error, error
-    if process.returncode == 130:
+    # 130 from our handler; -SIGINT when CPython re-raises the signal at exit (as shells expect of Ctrl-C)
+    assert process.returncode in (0, 130, -signal.SIGINT) and "Traceback" not in error, error
+    if process.returncode != 0:
         assert error.count("\n") == 1 and "interrupted" in error
 
 

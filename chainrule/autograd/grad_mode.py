@@ -1,6 +1,8 @@
 """Whether operations record a graph: `no_grad`, `enable_grad`, `set_grad_enabled`.
 
-The flag is process-wide (not per thread): one small object in `backend` that `Function.apply` reads.
+The flag is per thread, as in PyTorch: a thread serving predictions inside `no_grad` leaves a training
+thread's recording alone, and every new thread starts with grad enabled, whatever the thread that started it
+had set. It lives in one small `threading.local` object in `backend` that `Function.apply` reads.
 """
 
 from __future__ import annotations

@@ -59,14 +59,15 @@ def _load(data: dict[str, Any]) -> TensorDataset:
     try:
         if source == "dataset":
             return registry.dataset_function(data["dataset"])(**data["options"])
+        allow_nonfinite = data["allow_nonfinite"]
         if source == "npz":
-            return load_npz(data["npz"], x_key=data["x_key"], y_key=data["y_key"])
+            return load_npz(data["npz"], x_key=data["x_key"], y_key=data["y_key"], allow_nonfinite=allow_nonfinite)
         if source == "npy":
-            return load_npy(*data["npy"])
-        if source == "csv":
+            return load_npy(*data["npy"], allow_nonfinite=allow_nonfinite)
+        if source == "csv":  # no header key: detected
             return load_csv(data["csv"], label_column=data["label_column"], delimiter=data["delimiter"],
-                            header=data["header"])
-        return load_idx(*data["idx"])
+                            header=data.get("header"), allow_nonfinite=allow_nonfinite)
+        return load_idx(*data["idx"], allow_nonfinite=allow_nonfinite)
     except (ValueError, KeyError, FileNotFoundError) as error:
         key = ("data", "options") if source == "dataset" else ("data", source)
         label = data["dataset"] if source == "dataset" else None

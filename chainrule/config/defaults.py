@@ -45,10 +45,11 @@ SOURCE_KEYS: dict[str, dict[str, Any]] = {
     "dataset": {"options": {}},
     "npz": {"x_key": "x", "y_key": "y"},
     "npy": {},
-    "csv": {"label_column": "label", "delimiter": ",", "header": True},
+    "csv": {"label_column": "label", "delimiter": ",", "header": None},  # None: detected (the key left out)
     "idx": {},
 }
 FILE_SOURCES = ("npz", "npy", "csv", "idx")  # their paths are relative to the config file's folder
+FILE_KEYS: dict[str, Any] = {"allow_nonfinite": False}  # keys of every file source, and their defaults
 SPLIT_KEYS = ("test_split", "validation_split", "batch_size", "shuffle")
 
 TRAINING_KEYS = ("epochs", "loss", "metrics", "clip_grad_norm", "l1", "l2")
@@ -79,7 +80,7 @@ CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "NLLLoss")
 
 # Every key each section takes ([optimizer] also takes its optimizer's arguments), for "it belongs in" hints.
 SECTION_KEYS: dict[str, tuple[str, ...]] = {
-    "data": (*DATA_SOURCES, *(key for keys in SOURCE_KEYS.values() for key in keys), *SPLIT_KEYS),
+    "data": (*DATA_SOURCES, *(key for keys in SOURCE_KEYS.values() for key in keys), *FILE_KEYS, *SPLIT_KEYS),
     "model": ("layers",),
     "optimizer": ("type", "lr", "scheduler"),
     "training": TRAINING_KEYS,

@@ -12,6 +12,8 @@ from chainrule.config.defaults import (
     CALLBACK_TABLES,
     DATA_SOURCES,
     DEFAULT_CONFIG,
+    FILE_KEYS,
+    FILE_SOURCES,
     METRIC_OPTIONS,
     MONITOR_MODES,
     SECTION_KEYS,
@@ -45,6 +47,10 @@ def resolve_data(table: dict[str, Any], folder: str, problems: Problems) -> dict
             for key in keys:
                 if other != source and key in table:
                     problems.add((*path, key), f"only used with {other}; this [data] reads {reads}")
+        for key in FILE_KEYS:
+            if source == "dataset" and key in table:
+                problems.add((*path, key), f"only used with a data file ({', '.join(FILE_SOURCES)}); this [data] "
+                                           f"reads {reads}")
     defaults = DEFAULT_CONFIG["data"]
     resolved["test_split"] = fraction(problems, path, table, "test_split", defaults["test_split"])
     resolved["validation_split"] = fraction(problems, path, table, "validation_split", defaults["validation_split"])
@@ -78,10 +84,14 @@ def _data_files(table: dict[str, Any], source: str, folder: str, problems: Probl
     for key, default in SOURCE_KEYS[source].items():
         if key == "label_column":
             resolved[key] = read(problems, ("data",), table, key, default, "string", "integer")
-        elif key == "header":
-            resolved[key] = read(problems, ("data",), table, key, default, "boolean")
+        elif key == "header":  # absent: the loader detects a header row (TOML has no null to write)
+            header = read(problems, ("data",), table, key, default, "boolean")
+            if header is not None:
+                resolved[key] = header
         else:
             resolved[key] = read(problems, ("data",), table, key, default, "string")
+    resolved["allow_nonfinite"] = read(problems, ("data",), table, "allow_nonfinite", FILE_KEYS["allow_nonfinite"],
+                                       "boolean")
     if source == "csv" and len(resolved["delimiter"]) != 1:
         problems.add(("data", "delimiter"), f"expected a single character, got {show(resolved['delimiter'])}")
     return resolved

@@ -3,6 +3,7 @@
 Every loader returns a `TensorDataset(features, labels)` with float32 features. Labels become int64 class
 indices when every label is a non-negative integer, and float32 regression targets otherwise; pass
 `classification=True` to insist on class indices (a bad label is then an error naming where it is).
+Features with NaN or inf are refused, naming where they are, unless `allow_nonfinite=True`.
 Errors name the file, and for CSV the row (the file's line number, counting the header as row 1).
 
     >>> from chainrule.data.files import load_csv
@@ -38,17 +39,40 @@ def _name(path: str) -> str:
     return os.path.basename(path)
 
 
-def _features(values: numpy.ndarray, source: str, rows: list[int] | None = None) -> numpy.ndarray:
-    """Cast to float32 and reject NaN/inf, naming the first bad row (a file row, or a sample index)."""
+def _features(values: numpy.ndarray, source: str, allow_nonfinite: bool, rows: list[int] | None = None,
+              columns: list[str] | None = None) -> numpy.ndarray:
+    """Cast to float32 and, unless allowed, reject NaN/inf naming where: CSV rows and columns (`rows`,
+    `columns`: the file's row numbers and the feature columns' names), or sample indices."""
     if values.dtype.kind not in "biuf":
         raise ValueError(f"{source}: features must be numeric, got dtype {values.dtype}")
-    values = values.astype(numpy.float32)
-    finite = numpy.isfinite(values.reshape(len(values), -1)).all(axis=1)
-    if not finite.all():
-        first = int(numpy.flatnonzero(~finite)[0])
-        where = f"row {rows[first]}" if rows is not None else f"sample {first}"
-        raise ValueError(f"{source}, {where}: features contain NaN or inf")
+    with numpy.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, which the check reports
+        values = values.astype(numpy.float32)
+    if not allow_nonfinite:
+        finite = numpy.isfinite(values)
+        if not finite.all():
+            raise ValueError(f"{source}: features contain NaN or inf at {_nonfinite_places(finite, rows, columns)}; "
+                             "fix or drop them, or pass allow_nonfinite=True ([data] allow_nonfinite = true in a "
+                             "config) to load them as they are")
     return values
+
+
+def _nonfinite_places(finite: numpy.ndarray, rows: list[int] | None, columns: list[str] | None,
+                      shown: int = 3) -> str:
+    """'row 12 column 'x', row 40 column 3 (and 5 more)': the first `shown` False entries of `finite`."""
+    per_sample = finite.reshape(len(finite), -1)
+    places = []
+    for sample in numpy.flatnonzero(~per_sample.all(axis=1))[:shown]:  # rows first: no index array per value
+        for flat in numpy.flatnonzero(~per_sample[sample])[:shown - len(places)]:
+            place = f"row {rows[sample]}" if rows is not None else f"sample {sample}"
+            if columns is not None:
+                place += f" column {columns[flat]}"
+            elif finite.ndim == 2:
+                place += f" column {flat}"
+            elif finite.ndim > 2:
+                place += f" at {tuple(int(i) for i in numpy.unravel_index(flat, finite.shape[1:]))}"
+            places.append(place)
+    more = int(per_sample.size - numpy.count_nonzero(per_sample)) - len(places)
+    return ", ".join(places) + (f" (and {more} more)" if more else "")
 
 
 def _labels(values: numpy.ndarray, source: str, classification: bool | None,
@@ -93,8 +117,8 @@ def _check_lengths(features: numpy.ndarray, labels: numpy.ndarray, features_name
         raise ValueError(f"{features_name}: the dataset is empty (0 samples)")
 
 
-def load_npz(path: PathLike, x_key: str = "x", y_key: str = "y",
-             classification: bool | None = None) -> TensorDataset:
+def load_npz(path: PathLike, x_key: str = "x", y_key: str = "y", classification: bool | None = None,
+             allow_nonfinite: bool = False) -> TensorDataset:
     """Load features and labels saved with `numpy.savez(path, x=..., y=...)`.
 
     Example: `dataset = load_npz("train.npz", x_key="images", y_key="labels")`.
@@ -115,10 +139,11 @@ def load_npz(path: PathLike, x_key: str = "x", y_key: str = "y",
         target = f"{_name(path)}[{y_key!r}]"
         x, y = archive[x_key], archive[y_key]
     _check_lengths(x, y, source, target)
-    return TensorDataset(_features(x, source), _labels(y, target, classification))
+    return TensorDataset(_features(x, source, allow_nonfinite), _labels(y, target, classification))
 
 
-def load_npy(x_path: PathLike, y_path: PathLike, classification: bool | None = None) -> TensorDataset:
+def load_npy(x_path: PathLike, y_path: PathLike, classification: bool | None = None,
+             allow_nonfinite: bool = False) -> TensorDataset:
     """Load features and labels from two `.npy` files. Example: `load_npy("x.npy", "y.npy")`."""
     arrays = []
     for path in (_require_file(x_path), _require_file(y_path)):
@@ -128,14 +153,42 @@ def load_npy(x_path: PathLike, y_path: PathLike, classification: bool | None = N
             raise ValueError(f"{_name(path)}: not a readable .npy file ({error})") from error
     x_name, y_name = _name(os.fspath(x_path)), _name(os.fspath(y_path))
     _check_lengths(arrays[0], arrays[1], x_name, y_name)
-    return TensorDataset(_features(arrays[0], x_name), _labels(arrays[1], y_name, classification))
+    return TensorDataset(_features(arrays[0], x_name, allow_nonfinite), _labels(arrays[1], y_name, classification))
 
 
-def _label_index(label_column: str | int, header: list[str] | None, width: int, name: str) -> int:
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _column_numbers(cells: list[str]) -> bool:
+    """'0,1,2,...': the names pandas writes for unnamed columns (`DataFrame(array).to_csv(index=False)`)."""
+    return len(cells) >= 3 and [cell.strip() for cell in cells] == [str(i) for i in range(len(cells))]
+
+
+def _has_header(first: list[str], second: list[str] | None) -> bool:
+    """Whether row 1 names the columns: one of its cells is not a number where row 2 has a number (so a
+    column of words all the way down is data), or it is pandas' column numbers 0, 1, 2, ..."""
+    if _column_numbers(first):
+        return True
+    if second is None:
+        return not all(_is_number(cell) for cell in first)
+    return any(not _is_number(cell) and _is_number(below) for cell, below in zip(first, second, strict=False))
+
+
+def _preview(cells: list[str], count: int = 5) -> str:
+    return ", ".join(cell.strip() for cell in cells[:count]) + (", ..." if len(cells) > count else "")
+
+
+def _label_index(label_column: str | int, header: list[str] | None, width: int, name: str, no_header: str) -> int:
+    """The label column's index; `no_header` says why there are no column names, when there are none."""
     if isinstance(label_column, str):
         if header is None:
-            raise ValueError(f"{name}: label_column={label_column!r} is a column name but header=False; "
-                             "give the label column's index instead")
+            raise ValueError(f"{name}: label_column={label_column!r} is a column name, but {no_header}; give the "
+                             "label column's index instead (0 for the first column, -1 for the last)")
         if label_column not in header:
             raise ValueError(f"{name}: no column named {label_column!r}; the header has: {', '.join(header)}")
         return header.index(label_column)
@@ -144,27 +197,42 @@ def _label_index(label_column: str | int, header: list[str] | None, width: int, 
     return label_column % width
 
 
-def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str = ",", header: bool = True,
-             classification: bool | None = None) -> TensorDataset:
+def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str = ",", header: bool | None = None,
+             classification: bool | None = None, allow_nonfinite: bool = False) -> TensorDataset:
     """Load a numeric CSV table: one column of labels (by name or index), every other column a feature.
 
-    Example: `load_csv("wine.csv", label_column="quality")` or `load_csv("raw.csv", -1, header=False)`.
+    `header=None` detects a header row: row 1 is one when a cell of it is not a number where row 2 has a
+    number (or it is pandas' column numbers 0, 1, 2, ...). `header=True` refuses a row 1 of numbers only.
+    Example: `load_csv("wine.csv", label_column="quality")` or `load_csv("raw.csv", -1)`.
     """
     path = _require_file(path)
     name = _name(path)
     with open(path, newline="") as file:
         lines = [(row_number, cells) for row_number, cells in enumerate(csv.reader(file, delimiter=delimiter), 1)
                  if any(cell.strip() for cell in cells)]  # blank lines are skipped but still counted
+    if not lines:
+        raise ValueError(f"{name}: the file has no rows; the dataset is empty")
+    first_number, first = lines[0]
+    if header is None:
+        header = _has_header(first, lines[1][1] if len(lines) > 1 else None)
+        no_header = f"the file has no header row (row {first_number} is data: {_preview(first)})"
+    else:
+        no_header = "header=False"
+    if header and all(_is_number(cell) for cell in first) and not _column_numbers(first):
+        raise ValueError(f"{name}: header=True, but row {first_number} ({_preview(first)}) holds only numbers, "
+                         "so it looks like data, not column names; pass header=False ([data] header = false in a "
+                         "config) to read it as the first sample")
     column_names = None
     if header:
-        if not lines:
-            raise ValueError(f"{name}: the file is empty; expected a header row")
-        column_names = [cell.strip() for cell in lines[0][1]]
+        column_names = [cell.strip() for cell in first]
         lines = lines[1:]
     if not lines:
         raise ValueError(f"{name}: no data rows; the dataset is empty")
     width = len(column_names) if column_names is not None else len(lines[0][1])
-    label_index = _label_index(label_column, column_names, width, name)
+    label_index = _label_index(label_column, column_names, width, name, no_header)
+
+    def column(index: int) -> str:
+        return repr(column_names[index]) if column_names is not None else str(index)
 
     rows, table = [], numpy.empty((len(lines), width), dtype=numpy.float64)
     for i, (row_number, cells) in enumerate(lines):
@@ -174,11 +242,11 @@ def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str =
             try:
                 table[i, j] = float(cell)
             except ValueError:
-                column = repr(column_names[j]) if column_names is not None else str(j)
-                raise ValueError(f"{name}, row {row_number}, column {column}: can't read {cell!r} as a number"
+                raise ValueError(f"{name}, row {row_number}, column {column(j)}: can't read {cell!r} as a number"
                                  ) from None
         rows.append(row_number)
-    features = _features(numpy.delete(table, label_index, axis=1), name, rows)
+    feature_columns = [column(j) for j in range(width) if j != label_index]
+    features = _features(numpy.delete(table, label_index, axis=1), name, allow_nonfinite, rows, feature_columns)
     return TensorDataset(features, _labels(table[:, label_index], name, classification, rows))
 
 
@@ -210,7 +278,7 @@ def _read_idx(path: PathLike) -> numpy.ndarray:
     return numpy.frombuffer(content, dtype=dtype, count=int(numpy.prod(shape)), offset=header_size).reshape(shape)
 
 
-def load_idx(images_path: PathLike, labels_path: PathLike) -> TensorDataset:
+def load_idx(images_path: PathLike, labels_path: PathLike, allow_nonfinite: bool = False) -> TensorDataset:
     """Load MNIST/Fashion-MNIST IDX files (raw or .gz): images as float32 (N, 1, H, W), int64 labels.
 
     uint8 pixels are scaled to [0, 1]. Example:
@@ -224,5 +292,5 @@ def load_idx(images_path: PathLike, labels_path: PathLike) -> TensorDataset:
         raise ValueError(f"{labels_name}: expected labels of shape (N,), got {labels.shape}")
     _check_lengths(images, labels, images_name, labels_name)
     scale = 255.0 if images.dtype == numpy.uint8 else 1.0
-    images = _features((images / scale)[:, None], images_name)
+    images = _features((images / scale)[:, None], images_name, allow_nonfinite)
     return TensorDataset(images, _labels(labels, labels_name, classification=True))

@@ -1,7 +1,9 @@
 """`chainrule.autograd.grad`: gradients returned instead of accumulated, unused inputs, and higher-order
-gradients with create_graph (checked by hand and against PyTorch)."""
+gradients with create_graph (checked by hand and against PyTorch); grad mode is per thread."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy
 import pytest
@@ -199,3 +201,86 @@ def test_double_backward_matches_pytorch(name, torch):
     numpy.testing.assert_allclose(gy.detach().numpy(), t_gy.detach().numpy(), rtol=1e-10, atol=1e-12)
     numpy.testing.assert_allclose(hx.numpy(), t_hx.numpy(), rtol=1e-10, atol=1e-12)
     numpy.testing.assert_allclose(hy.numpy(), t_hy.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- grad mode is per thread ---------------------------------------------------------------------------------
+def _start(target):
+    """Run `target` in a new thread; the function returned joins it and re-raises what it raised here."""
+    errors = []
+
+    def run():
+        try:
+            target()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def finish() -> None:
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the other thread hung"
+        if errors:
+            raise errors[0]
+
+    return finish
+
+
+def test_no_grad_in_one_thread_leaves_another_threads_recording_alone():
+    inside_no_grad, trained = threading.Event(), threading.Event()
+    served = {}
+
+    def serve_predictions():
+        with cr.no_grad():
+            inside_no_grad.set()
+            assert trained.wait(timeout=10), "the training thread never finished its step"
+            weight = _f64([1.0, 2.0])
+            served["prediction"] = weight * 3.0
+            served["enabled"] = cr.is_grad_enabled()
+
+    def train_while_the_other_thread_is_inside_no_grad():
+        assert inside_no_grad.wait(timeout=10), "the serving thread never entered no_grad"
+        try:
+            weight = _f64([1.0, 2.0])
+            loss = (weight * weight).sum()
+            assert cr.is_grad_enabled() and loss.grad_fn is not None
+            loss.backward()
+            assert weight.grad.tolist() == [2.0, 4.0]
+        finally:
+            trained.set()
+
+    finish_serving = _start(serve_predictions)
+    try:
+        train_while_the_other_thread_is_inside_no_grad()
+    finally:
+        finish_serving()
+    assert served["enabled"] is False
+    assert served["prediction"].grad_fn is None and not served["prediction"].requires_grad
+    assert cr.is_grad_enabled()
+
+
+def test_a_new_thread_starts_with_grad_enabled():
+    seen = {}
+
+    def record():
+        weight = _f64([1.0])
+        seen["enabled"], seen["recorded"] = cr.is_grad_enabled(), (weight * 2.0).grad_fn is not None
+
+    with cr.no_grad():
+        _start(record)()
+        assert not cr.is_grad_enabled()
+    assert seen == {"enabled": True, "recorded": True}
+
+
+def test_an_in_place_change_in_another_thread_still_makes_backward_raise():
+    x = _f64([1.0, 2.0])
+    w = _f64([3.0, 4.0], requires_grad=False)
+    loss = (x * w).sum()
+
+    def update():
+        with cr.no_grad():
+            w.mul_(2.0)
+
+    _start(update)()
+    with pytest.raises(RuntimeError, match=r"modified in place: input 1 of Mul was changed"):
+        loss.backward()

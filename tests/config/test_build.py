@@ -90,6 +90,48 @@ def test_build_data_reads_csv_with_its_label_column_and_delimiter(tmp_path):
     assert train.tensors[0].shape == (18, 2) and num_classes(train) == 3
 
 
+def test_build_data_reads_a_headerless_csv_without_losing_its_first_row(tmp_path):
+    (tmp_path / "raw.csv").write_text("".join(f"{i},{2 * i},{i % 2}\n" for i in range(20)))
+    config = _config(data={"csv": str(tmp_path / "raw.csv"), "label_column": 2, "test_split": 0.5,
+                           "validation_split": 0})
+    train, _, test = build_data(config)
+    features = numpy.concatenate([train.tensors[0].data, test.tensors[0].data])
+    assert sorted(features[:, 0].tolist()) == list(range(20))  # row 1 (0, 0, 0) included
+
+
+def test_build_data_header_true_on_a_row_of_numbers_names_the_file_and_the_fix(tmp_path):
+    (tmp_path / "raw.csv").write_text("1,2,0\n3,4,1\n")
+    with pytest.raises(ConfigError) as caught:
+        build_data(_config(data={"csv": str(tmp_path / "raw.csv"), "label_column": -1, "header": True}))
+    assert str(caught.value) == (
+        "[data] csv: raw.csv: header=True, but row 1 (1, 2, 0) holds only numbers, so it looks like data, not "
+        "column names; pass header=False ([data] header = false in a config) to read it as the first sample"
+    )
+
+
+def test_build_data_refuses_nonfinite_features_unless_allowed(tmp_path):
+    (tmp_path / "train.csv").write_text("a,label\n" + "".join(f"{i},{i % 2}\n" for i in range(9)) + "nan,1\n")
+    data = {"csv": str(tmp_path / "train.csv"), "test_split": 0.5, "validation_split": 0}
+    with pytest.raises(ConfigError) as caught:
+        build_data(_config(data=data))
+    assert str(caught.value) == (
+        "[data] csv: train.csv: features contain NaN or inf at row 11 column 'a'; fix or drop them, or pass "
+        "allow_nonfinite=True ([data] allow_nonfinite = true in a config) to load them as they are"
+    )
+    train, _, test = build_data(_config(data={**data, "allow_nonfinite": True}))
+    features = numpy.concatenate([train.tensors[0].data, test.tensors[0].data])
+    assert numpy.isnan(features).sum() == 1 and len(features) == 10
+    x = numpy.ones((10, 2))
+    x[3, 1] = numpy.inf
+    numpy.savez(tmp_path / "train.npz", x=x, y=numpy.arange(10) % 2)
+    data = {"npz": str(tmp_path / "train.npz"), "test_split": 0.5, "validation_split": 0}
+    with pytest.raises(ConfigError, match=r"^\[data\] npz: train\.npz\['x'\]: features contain NaN or inf at sample 3 "
+                                          r"column 1; "):
+        build_data(_config(data=data))
+    train, _, test = build_data(_config(data={**data, "allow_nonfinite": True}))
+    assert numpy.isinf(numpy.concatenate([train.tensors[0].data, test.tensors[0].data])).sum() == 1
+
+
 def test_a_loader_error_is_a_config_error_naming_the_key(tmp_path):
     numpy.savez(tmp_path / "train.npz", a=numpy.zeros((4, 2)), y=numpy.zeros(4))
     with pytest.raises(ConfigError, match=r"^\[data\] npz: train\.npz has no array 'x'; its keys are: a, y$"):

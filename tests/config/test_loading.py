@@ -195,6 +195,11 @@ ERROR_CASES = {
         '[data]\ndataset = "iris"\nx_key = "images"\n' + _MODEL,
         "[data] x_key: only used with npz; this [data] reads the built-in dataset 'iris'",
     ),
+    "a key of data files with a built-in dataset": (
+        '[data]\ndataset = "iris"\nallow_nonfinite = true\n' + _MODEL,
+        "[data] allow_nonfinite: only used with a data file (npz, npy, csv, idx); this [data] reads the built-in "
+        "dataset 'iris'",
+    ),
     "unknown dataset option": (
         '[data]\ndataset = "spirals"\noptions = { nn = 10 }\n' + _MODEL,
         "[data] options (spirals): unknown argument 'nn'; did you mean 'n'?",
@@ -250,6 +255,24 @@ def test_each_problem_is_reported_with_its_key_path_and_fix(case, tmp_path):
     error = _error(tmp_path, text)
     assert error.problems == [expected]
     assert str(error) == f"{tmp_path / 'run.toml'}: {expected}"  # every line names the file
+
+
+def test_csv_keys_default_to_a_detected_header_and_finite_features(tmp_path):
+    (tmp_path / "train.csv").write_text("1,2,0\n3,4,1\n")
+    config = load_config(_write(tmp_path, '[data]\ncsv = "train.csv"\nlabel_column = -1\n' + _MODEL))
+    assert "header" not in config["data"]  # left out: detected (TOML has no null to write)
+    assert config["data"]["allow_nonfinite"] is False
+    assert load_config(_write(tmp_path, to_toml(config))) == config
+    text = '[data]\ncsv = "train.csv"\nheader = false\nallow_nonfinite = true\n' + _MODEL
+    config = load_config(_write(tmp_path, text))
+    assert (config["data"]["header"], config["data"]["allow_nonfinite"]) == (False, True)
+
+
+def test_data_file_switches_must_be_booleans(tmp_path):
+    (tmp_path / "train.csv").write_text("1,2,0\n3,4,1\n")
+    error = _error(tmp_path, '[data]\ncsv = "train.csv"\nheader = 1\nallow_nonfinite = "yes"\n' + _MODEL)
+    assert error.problems == ["[data] header: expected a boolean, got 1 (an integer)",
+                              '[data] allow_nonfinite: expected a boolean, got "yes" (a string)']
 
 
 def test_a_missing_data_file_names_the_absolute_path_looked_in(tmp_path):

@@ -20,6 +20,11 @@ def _write(path, text):
     return path
 
 
+NONFINITE = "features contain NaN or inf at "
+OPT_OUT = ("; fix or drop them, or pass allow_nonfinite=True ([data] allow_nonfinite = true in a config) to load "
+           "them as they are")
+
+
 # --- .npz / .npy -------------------------------------------------------------------------------------------
 
 def test_load_npz_values_and_dtypes(tmp_path):
@@ -50,12 +55,38 @@ def test_load_npz_mismatched_lengths_names_both(tmp_path):
         load_npz(tmp_path / "d.npz")
 
 
-def test_load_npz_nan_feature_names_sample(tmp_path):
+def test_load_npz_nan_feature_names_sample_and_column(tmp_path):
     x = numpy.ones((4, 2))
     x[2, 1] = numpy.inf
     numpy.savez(tmp_path / "d.npz", x=x, y=numpy.zeros(4))
-    with pytest.raises(ValueError, match=r"d.npz\['x'\], sample 2: features contain NaN or inf"):
+    with pytest.raises(ValueError) as caught:
         load_npz(tmp_path / "d.npz")
+    assert str(caught.value) == "d.npz['x']: " + NONFINITE + "sample 2 column 1" + OPT_OUT
+
+
+def test_nonfinite_features_of_more_dimensions_name_the_position_in_the_sample(tmp_path):
+    x = numpy.ones((3, 2, 2))
+    x[1, 0, 1] = numpy.nan
+    x[2, 1, 0] = 1e39  # beyond float32: inf once loaded
+    numpy.save(tmp_path / "x.npy", x)
+    numpy.save(tmp_path / "y.npy", numpy.zeros(3))
+    with pytest.raises(ValueError) as caught:
+        load_npy(tmp_path / "x.npy", tmp_path / "y.npy")
+    assert str(caught.value) == "x.npy: " + NONFINITE + "sample 1 at (0, 1), sample 2 at (1, 0)" + OPT_OUT
+
+
+def test_allow_nonfinite_loads_nan_and_inf_as_they_are(tmp_path):
+    x = numpy.array([[1.0, numpy.nan], [numpy.inf, 2.0]])
+    numpy.savez(tmp_path / "d.npz", x=x, y=numpy.array([0, 1]))
+    numpy.save(tmp_path / "x.npy", x)
+    numpy.save(tmp_path / "y.npy", numpy.array([0, 1]))
+    csv_path = _write(tmp_path / "d.csv", "a,b,label\n1,nan,0\ninf,2,1\n")
+    for dataset in (load_npz(tmp_path / "d.npz", allow_nonfinite=True),
+                    load_npy(tmp_path / "x.npy", tmp_path / "y.npy", allow_nonfinite=True),
+                    load_csv(csv_path, allow_nonfinite=True)):
+        features, labels = _arrays(dataset)
+        numpy.testing.assert_array_equal(features, x.astype(numpy.float32))
+        numpy.testing.assert_array_equal(labels, [0, 1])
 
 
 def test_load_npz_empty(tmp_path):
@@ -135,10 +166,17 @@ def test_load_csv_non_numeric_cell_names_row_and_column(tmp_path):
         load_csv(path, label_column=2, header=False)
 
 
-def test_load_csv_nan_feature_names_row(tmp_path):
-    path = _write(tmp_path / "data.csv", "a,label\n1,0\n2,1\nnan,0\n")
-    with pytest.raises(ValueError, match=r"data.csv, row 4: features contain NaN or inf"):
+def test_load_csv_nan_features_name_rows_and_columns(tmp_path):
+    path = _write(tmp_path / "data.csv", "a,b,label\n1,2,0\nnan,2,1\n\n3,inf,0\n4,-inf,1\nnan,nan,0\n")
+    with pytest.raises(ValueError) as caught:
         load_csv(path)
+    assert str(caught.value) == ("data.csv: " + NONFINITE + "row 3 column 'a', row 5 column 'b', row 6 column 'b' "
+                                 "(and 2 more)" + OPT_OUT)
+    # without a header: the file's column numbers, counting the label column
+    path = _write(tmp_path / "raw.csv", "1,0,2\n3,1,nan\n")
+    with pytest.raises(ValueError) as caught:
+        load_csv(path, label_column=1)
+    assert str(caught.value) == "raw.csv: " + NONFINITE + "row 2 column 2" + OPT_OUT
 
 
 def test_load_csv_bad_labels_with_classification(tmp_path):
@@ -158,15 +196,72 @@ def test_load_csv_unknown_label_column_lists_header(tmp_path):
         load_csv(path)
     with pytest.raises(ValueError, match=r"data.csv: label_column=3 is out of range for 3 columns"):
         load_csv(path, label_column=3)
-    with pytest.raises(ValueError, match=r"data.csv: label_column='target' is a column name but header=False"):
+    with pytest.raises(ValueError) as caught:
         load_csv(path, label_column="target", header=False)
+    assert str(caught.value) == ("data.csv: label_column='target' is a column name, but header=False; give the label "
+                                 "column's index instead (0 for the first column, -1 for the last)")
 
 
 def test_load_csv_empty(tmp_path):
     with pytest.raises(ValueError, match=r"data.csv: no data rows; the dataset is empty"):
         load_csv(_write(tmp_path / "data.csv", "a,label\n"))
-    with pytest.raises(ValueError, match=r"blank.csv: the file is empty; expected a header row"):
-        load_csv(_write(tmp_path / "blank.csv", ""))
+    with pytest.raises(ValueError, match=r"^blank.csv: the file has no rows; the dataset is empty$"):
+        load_csv(_write(tmp_path / "blank.csv", "\n\n"))
+
+
+# --- CSV header: detected unless given -----------------------------------------------------------------------
+
+def test_a_headerless_csv_keeps_its_first_row(tmp_path):
+    path = _write(tmp_path / "raw.csv", "5.1,3.5,0\n4.9,3.0,1\n6.2,2.9,2\n")
+    features, labels = _arrays(load_csv(path, label_column=-1))
+    numpy.testing.assert_array_equal(features, numpy.array([[5.1, 3.5], [4.9, 3.0], [6.2, 2.9]], numpy.float32))
+    numpy.testing.assert_array_equal(labels, [0, 1, 2])
+
+
+@pytest.mark.parametrize(("text", "samples"), [
+    ("x,label\n1,0\n2,1\n", 2),           # names over numbers
+    (",0,1,label\n0,1.5,2,1\n", 1),        # pandas' index column: an empty name
+    ("0,1,2\n1.5,2,1\n", 1),              # pandas' names for unnamed columns
+    ("label\n", 0),                        # a header alone
+    ("1.5,2,1\n", 1),                      # one row of numbers
+    ("x,label,1\n1,0,1\n", 1),            # one name is enough
+])
+def test_header_detection(tmp_path, text, samples):
+    path = _write(tmp_path / "data.csv", text)
+    if samples == 0:
+        with pytest.raises(ValueError, match=r"^data.csv: no data rows; the dataset is empty$"):
+            load_csv(path)
+    else:
+        assert len(load_csv(path, label_column=-1)) == samples
+
+
+def test_a_column_of_words_all_the_way_down_is_not_a_header(tmp_path):
+    path = _write(tmp_path / "iris.csv", "5.1,setosa\n7.0,versicolor\n")
+    with pytest.raises(ValueError, match=r"^iris.csv, row 1, column 1: can't read 'setosa' as a number$"):
+        load_csv(path, label_column=-1)
+
+
+def test_header_true_refuses_a_first_row_of_numbers(tmp_path):
+    path = _write(tmp_path / "raw.csv", "\n5.1,3.5,1.4,0.2,0.3,0\n4.9,3.0,1.4,0.2,0.1,1\n")
+    with pytest.raises(ValueError) as caught:
+        load_csv(path, label_column=-1, header=True)
+    assert str(caught.value) == (
+        "raw.csv: header=True, but row 2 (5.1, 3.5, 1.4, 0.2, 0.3, ...) holds only numbers, so it looks like data, "
+        "not column names; pass header=False ([data] header = false in a config) to read it as the first sample"
+    )
+    assert len(load_csv(path, label_column=-1, header=False)) == 2
+    path = _write(tmp_path / "pandas.csv", "0,1,2\n1.5,2,1\n")  # pandas' names for unnamed columns are names
+    assert len(load_csv(path, label_column=-1, header=True)) == 1
+
+
+def test_a_label_column_name_needs_a_header(tmp_path):
+    path = _write(tmp_path / "raw.csv", "5.1,3.5,0\n4.9,3.0,1\n")
+    with pytest.raises(ValueError) as caught:
+        load_csv(path, label_column="species")
+    assert str(caught.value) == (
+        "raw.csv: label_column='species' is a column name, but the file has no header row (row 1 is data: 5.1, "
+        "3.5, 0); give the label column's index instead (0 for the first column, -1 for the last)"
+    )
 
 
 # --- IDX ---------------------------------------------------------------------------------------------------
@@ -215,6 +310,19 @@ def test_load_idx_mismatched_counts_and_shapes(tmp_path):
         load_idx(tmp_path / "images.idx", tmp_path / "labels.idx")
     with pytest.raises(ValueError, match=r"labels.idx: expected images of shape \(N, H, W\), got \(2,\)"):
         load_idx(tmp_path / "labels.idx", tmp_path / "labels.idx")
+
+
+def test_load_idx_nonfinite_float_images(tmp_path):
+    images = numpy.zeros((2, 2, 2), dtype=">f4")
+    images[1, 1, 0] = numpy.nan
+    header = struct.pack(">BBBB", 0, 0, 0x0D, 3) + struct.pack(">3I", 2, 2, 2)
+    (tmp_path / "images.idx").write_bytes(header + images.tobytes())
+    (tmp_path / "labels.idx").write_bytes(_idx(numpy.array([0, 1])))
+    with pytest.raises(ValueError) as caught:
+        load_idx(tmp_path / "images.idx", tmp_path / "labels.idx")
+    assert str(caught.value) == "images.idx: " + NONFINITE + "sample 1 at (0, 1, 0)" + OPT_OUT
+    pixels, _ = _arrays(load_idx(tmp_path / "images.idx", tmp_path / "labels.idx", allow_nonfinite=True))
+    assert numpy.isnan(pixels[1, 0, 1, 0]) and numpy.isnan(pixels).sum() == 1
 
 
 def test_load_idx_corrupt_gzip(tmp_path):

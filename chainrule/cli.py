@@ -39,6 +39,7 @@ from chainrule.config import (
     num_classes,
     to_toml,
 )
+from chainrule.data.files import read_csv_features
 from chainrule.io import write_atomically
 from chainrule.metrics import ConfusionMatrix
 from chainrule.run import RunDirectory, RunInUseError
@@ -416,11 +417,12 @@ def _read_inputs(path: Path, sample_shape: tuple[int, ...]) -> numpy.ndarray:
                     raise CLIError(f"--input: {path} holds arrays {keys}; name the inputs 'x'")
                 array = archive["x" if "x" in keys else keys[0]]
         elif suffix in (".csv", ".txt"):
-            array = _read_csv(path)
+            array = read_csv_features(path)
         else:
             raise CLIError(f"--input: can't read {path.suffix!r} files; give a .npy, .npz or .csv file")
-    except (ValueError, OSError, EOFError) as error:  # NumPy's words for a corrupt file or an object array
-        raise CLIError(f"--input: can't read {path} as a {suffix} array of numbers ({error})") from None
+    except (ValueError, OSError, EOFError) as error:  # a corrupt file, an object array, a cell that isn't a number
+        raise CLIError(f"--input: can't read {path} as {suffix} samples ({error}); give numbers only, one sample "
+                       "per row, without a label column") from None
     if array.dtype.kind not in "biuf":
         raise CLIError(f"--input: {path} holds {array.dtype} values, not numbers; save the samples as a float "
                        "array")
@@ -442,21 +444,6 @@ def _read_inputs(path: Path, sample_shape: tuple[int, ...]) -> numpy.ndarray:
         raise CLIError(f"--input: {path} has NaN or infinite values in {len(rows)} sample(s), at row(s) {shown} "
                        "(counting from 0); a model's prediction for them would be meaningless, so fix or drop them")
     return array
-
-
-def _read_csv(path: Path) -> numpy.ndarray:
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
-    try:
-        float(lines[0].split(",")[0])
-    except ValueError:
-        lines = lines[1:]  # a header row
-    except IndexError:
-        raise CLIError(f"--input: {path} is empty") from None
-    try:
-        return numpy.array([[float(value) for value in line.split(",")] for line in lines], dtype=numpy.float32)
-    except ValueError as error:
-        raise CLIError(f"--input: {path} has a value that is not a number ({error}); rows must be numbers only, "
-                       "without a label column") from None
 
 
 def _parser() -> argparse.ArgumentParser:

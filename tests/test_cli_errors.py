@@ -330,3 +330,14 @@ def test_resume_of_a_finished_run_says_there_is_nothing_to_train(run_copy: RunDi
     assert main(["resume", str(run_copy.path)]) == 0
     assert "Nothing left to train in 'small' (it trained all 2 epochs)" in capsys.readouterr().out
     assert len(load_train_state(run_copy.last_checkpoint)["history"]) == 2
+
+
+def test_predict_reads_csv_like_the_training_loader(trained: RunDirectory, tmp_path: Path, capsys) -> None:
+    x = digits().tensors[0].numpy()[:4]
+    numpy.savetxt(tmp_path / "plain.csv", x, delimiter=",")  # no header: the first row is a sample too
+    assert main(["predict", str(trained.path), "--input", str(tmp_path / "plain.csv")]) == 0
+    assert len(capsys.readouterr().out.split()) == 4
+    (tmp_path / "bad.csv").write_text("\n".join(",".join(["1"] * 64) for _ in range(2)) + "\n" +
+                                      ",".join(["1"] * 63 + ["x"]) + "\n")
+    status = main(["predict", str(trained.path), "--input", str(tmp_path / "bad.csv")])
+    _one_line_error(capsys, status, 2, "bad.csv, row 3, column 63: can't read 'x' as a number")

@@ -205,6 +205,53 @@ def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str =
     number (or it is pandas' column numbers 0, 1, 2, ...). `header=True` refuses a row 1 of numbers only.
     Example: `load_csv("wine.csv", label_column="quality")` or `load_csv("raw.csv", -1)`.
     """
+    table = _read_table(path, delimiter, header)
+    label_index = _label_index(label_column, table.names, table.width, table.name, table.no_header)
+    values = table.numbers()
+    feature_columns = [table.column(j) for j in range(table.width) if j != label_index]
+    features = _features(numpy.delete(values, label_index, axis=1), table.name, allow_nonfinite, table.rows,
+                         feature_columns)
+    return TensorDataset(features, _labels(values[:, label_index], table.name, classification, table.rows))
+
+
+def read_csv_features(path: PathLike, delimiter: str = ",", header: bool | None = None) -> numpy.ndarray:
+    """A numeric CSV table without a label column (samples to predict), as float32, with `load_csv`'s header
+    detection and row-naming errors; NaN and inf are left for the caller to judge.
+
+        >>> x = read_csv_features("samples.csv")
+    """
+    table = _read_table(path, delimiter, header)
+    return _features(table.numbers(), table.name, allow_nonfinite=True)
+
+
+class _Table:
+    """A CSV file's data rows (file row number, cells) and column names (None without a header)."""
+
+    def __init__(self, name: str, lines: list[tuple[int, list[str]]], names: list[str] | None,
+                 no_header: str) -> None:
+        self.name, self.lines, self.names, self.no_header = name, lines, names, no_header
+        self.width = len(names) if names is not None else len(lines[0][1])
+        self.rows = [row_number for row_number, _ in lines]
+
+    def column(self, index: int) -> str:
+        return repr(self.names[index]) if self.names is not None else str(index)
+
+    def numbers(self) -> numpy.ndarray:
+        """The cells as a float64 matrix; a short row or a cell that isn't a number names its row and column."""
+        values = numpy.empty((len(self.lines), self.width), dtype=numpy.float64)
+        for i, (row_number, cells) in enumerate(self.lines):
+            if len(cells) != self.width:
+                raise ValueError(f"{self.name}, row {row_number}: expected {self.width} columns, got {len(cells)}")
+            for j, cell in enumerate(cells):
+                try:
+                    values[i, j] = float(cell)
+                except ValueError:
+                    raise ValueError(f"{self.name}, row {row_number}, column {self.column(j)}: can't read {cell!r} "
+                                     "as a number") from None
+        return values
+
+
+def _read_table(path: PathLike, delimiter: str, header: bool | None) -> _Table:
     path = _require_file(path)
     name = _name(path)
     with open(path, newline="") as file:
@@ -228,26 +275,7 @@ def load_csv(path: PathLike, label_column: str | int = "label", delimiter: str =
         lines = lines[1:]
     if not lines:
         raise ValueError(f"{name}: no data rows; the dataset is empty")
-    width = len(column_names) if column_names is not None else len(lines[0][1])
-    label_index = _label_index(label_column, column_names, width, name, no_header)
-
-    def column(index: int) -> str:
-        return repr(column_names[index]) if column_names is not None else str(index)
-
-    rows, table = [], numpy.empty((len(lines), width), dtype=numpy.float64)
-    for i, (row_number, cells) in enumerate(lines):
-        if len(cells) != width:
-            raise ValueError(f"{name}, row {row_number}: expected {width} columns, got {len(cells)}")
-        for j, cell in enumerate(cells):
-            try:
-                table[i, j] = float(cell)
-            except ValueError:
-                raise ValueError(f"{name}, row {row_number}, column {column(j)}: can't read {cell!r} as a number"
-                                 ) from None
-        rows.append(row_number)
-    feature_columns = [column(j) for j in range(width) if j != label_index]
-    features = _features(numpy.delete(table, label_index, axis=1), name, allow_nonfinite, rows, feature_columns)
-    return TensorDataset(features, _labels(table[:, label_index], name, classification, rows))
+    return _Table(name, lines, column_names, no_header)
 
 
 def _read_idx(path: PathLike) -> numpy.ndarray:

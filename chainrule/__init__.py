@@ -27,11 +27,12 @@ from chainrule.ops import (
     transpose, unsqueeze, var, where,
 )
 
-from chainrule.io import load, save
+from chainrule.io import CheckpointError, load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "Tensor",
     "abs",
     "add",

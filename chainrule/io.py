@@ -6,6 +6,11 @@ dict, a checkpoint `{'model': ..., 'optimizer': ..., 'epoch': 3}` — is flatten
 under dotted keys (`optimizer.state.0.exp_avg`) and its structure and plain values (int, float, bool, None,
 str) as JSON in the header's metadata under `"__chainrule__"`. Files are written atomically.
 
+Every file `save` writes also carries, under `"__chainrule_checksum__"`, a CRC32 of each tensor's bytes,
+its dtype and shape, and a CRC32 of every metadata entry. `load` checks them all and raises
+`CheckpointError` naming the file and the tensor or entry that changed; files without a checksum (written
+by PyTorch or safetensors) load unchecked.
+
     >>> chainrule.save(model.state_dict(), "model.safetensors")
     >>> model.load_state_dict(chainrule.load("model.safetensors"))
 """
@@ -13,11 +18,15 @@ str) as JSON in the header's metadata under `"__chainrule__"`. Files are written
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import math
 import os
+import stat
 import uuid
-from collections.abc import Mapping
-from typing import Any
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy
 
@@ -25,12 +34,34 @@ from chainrule import backend
 from chainrule.tensor import Tensor, _wrap
 
 _RESERVED_KEY = "__chainrule__"
-_FORMAT_VERSION = 1
-# safetensors' dtype names of the dtypes chainrule has; the others (BF16, U16, F8_*, ...) are refused.
-_SUPPORTED_DTYPES = {"F16", "F32", "F64", "I8", "I16", "I32", "I64", "U8", "BOOL"}
-_SAVEABLE_DTYPES = {backend.float16, backend.float32, backend.float64, backend.int8, backend.int16, backend.int32,
-                    backend.int64, backend.uint8, backend.bool_}
+_CHECKSUM_KEY = "__chainrule_checksum__"
+# 1: a structure without a checksum; 2: every file (state dicts too) has both reserved entries, so a file
+# with only one of them has been damaged.
+_FORMAT_VERSION = 2
+_MAX_DEPTH = 64  # levels of nested dicts and lists in a saved structure
+_MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit
+# Tensors are read, and their CRC32 computed, by chunks this small: zlib.crc32 runs twice as fast on bytes
+# still in the CPU cache from the read as on bytes from memory.
+_CHUNK_BYTES = 256 << 10
+# safetensors' dtype names of the dtypes chainrule has (the format is little-endian) ...
+_NUMPY_DTYPES = {"F16": numpy.dtype("<f2"), "F32": numpy.dtype("<f4"), "F64": numpy.dtype("<f8"),
+                 "I8": numpy.dtype("i1"), "I16": numpy.dtype("<i2"), "I32": numpy.dtype("<i4"),
+                 "I64": numpy.dtype("<i8"), "U8": numpy.dtype("u1"), "BOOL": numpy.dtype("?")}
+_DTYPE_NAMES = {dtype: name for name, dtype in _NUMPY_DTYPES.items()}
+# ... and the others with their bytes per element (None: under a byte), so a file holding them is refused as
+# unsupported rather than as corrupt.
+_OTHER_DTYPES = {"BF16": 2, "U16": 2, "U32": 4, "U64": 8, "C64": 8, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
+                 "F4": None, "F6_E2M3": None, "F6_E3M2": None}
 _JSON_SCALARS = (bool, int, float, str, type(None))
+
+
+class CheckpointError(ValueError):
+    """A file `load` can't trust: empty, truncated, not a safetensors file, or changed since `save` wrote it
+    (a checksum mismatch), or a training checkpoint whose fields are not what `Trainer` writes.
+
+    The message names the file and the tensor, entry or field at fault. A subclass of ValueError, so code
+    that catches ValueError keeps working.
+    """
 
 
 def _import_safetensors(caller: str) -> Any:
@@ -50,8 +81,8 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
 
     Args:
         obj: `{name: Tensor or ndarray}` (written as is), or dicts (with str/int/float/bool/None keys) and
-            lists of tensors, arrays and plain values. Tuples come back as lists; NumPy scalars as Python
-            numbers.
+            lists of tensors, arrays and plain values, nested at most 64 levels deep. Tuples come back as
+            lists; NumPy scalars as Python numbers.
         metadata: extra `str → str` entries for the file header (read back with `load_metadata`).
 
     The file is written to a temporary file beside `path`, flushed to disk and renamed over `path`, so a
@@ -59,13 +90,15 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
     """
     safetensors = _import_safetensors("chainrule.save")
     header = _check_metadata(metadata)
+    document: dict[str, Any] = {"format": _FORMAT_VERSION}
     if _is_state_dict(obj):
         arrays = {key: _to_numpy(value, key) for key, value in obj.items()}
     else:
         arrays = {}
-        structure = _flatten(obj, "", arrays)
-        header[_RESERVED_KEY] = json.dumps({"format": _FORMAT_VERSION, "structure": structure})
-    payload = safetensors.numpy.save(arrays, metadata=header or None)
+        document["structure"] = _flatten(obj, "", arrays, 0)
+    header[_RESERVED_KEY] = json.dumps(document)
+    header[_CHECKSUM_KEY] = json.dumps(_checksum(header, arrays))
+    payload = safetensors.numpy.save(arrays, metadata=header)
     write_atomically(os.fspath(path), payload)
 
 
@@ -80,8 +113,9 @@ def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
                 f"chainrule.save: metadata must map str to str, got {key!r}: {value!r}; convert values with "
                 "str() or json.dumps()"
             )
-    if _RESERVED_KEY in metadata:
-        raise ValueError(f"chainrule.save: the metadata key {_RESERVED_KEY!r} is reserved for chainrule")
+    for key in (_RESERVED_KEY, _CHECKSUM_KEY):
+        if key in metadata:
+            raise ValueError(f"chainrule.save: the metadata key {key!r} is reserved for chainrule")
     return dict(metadata)
 
 
@@ -99,14 +133,14 @@ def _to_numpy(value: Any, key: str) -> numpy.ndarray:
     """A C-contiguous NumPy copy-or-view of a Tensor or array, with a dtype safetensors and chainrule share."""
     array = value.data if isinstance(value, Tensor) else value
     array = backend.move(array, backend.CPU)
-    if array.dtype not in _SAVEABLE_DTYPES:
+    if array.dtype not in _DTYPE_NAMES:
         hint = " (bfloat16: convert to float32 first, e.g. tensor.float())" if "bfloat16" in str(array.dtype) else ""
         raise TypeError(f"chainrule.save: {key!r} has dtype {array.dtype}, which chainrule can't save{hint}")
     # not numpy.ascontiguousarray: it turns 0-d arrays into 1-d ones
     return array if array.flags.c_contiguous else numpy.array(array, order="C")
 
 
-def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray]) -> Any:
+def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> Any:
     """The JSON form of `obj`: tensors become {"tensor": key} (the array goes into `arrays` under the dotted
     `key`), dicts {"dict": [[key, value], ...]} (so int keys stay ints), lists and tuples JSON lists, and plain
     values stay themselves. Every JSON object in the result is one of these two tagged forms."""
@@ -116,16 +150,20 @@ def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray]) -> Any:
             key += "_"
         arrays[key] = _to_numpy(obj, key)
         return {"tensor": key}
+    if isinstance(obj, Mapping | list | tuple) and depth == _MAX_DEPTH:
+        raise ValueError(f"chainrule.save: {path!r} is nested more than {_MAX_DEPTH} dicts/lists deep; "
+                         "flatten the structure")
     if isinstance(obj, Mapping):
         items = []
         for key, value in obj.items():
             if not isinstance(key, _JSON_SCALARS):
                 raise TypeError(f"chainrule.save: dict key {key!r} at {path or 'the top level'!r} is a "
                                 f"{type(key).__name__}; keys must be str, int, float, bool or None")
-            items.append([key, _flatten(value, f"{path}.{key}" if path else str(key), arrays)])
+            items.append([key, _flatten(value, f"{path}.{key}" if path else str(key), arrays, depth + 1)])
         return {"dict": items}
     if isinstance(obj, list | tuple):
-        return [_flatten(value, f"{path}.{index}" if path else str(index), arrays) for index, value in enumerate(obj)]
+        return [_flatten(value, f"{path}.{index}" if path else str(index), arrays, depth + 1)
+                for index, value in enumerate(obj)]
     if isinstance(obj, numpy.generic):
         return obj.item()
     if isinstance(obj, _JSON_SCALARS):
@@ -136,26 +174,72 @@ def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray]) -> Any:
     )
 
 
+def _checksum(metadata: dict[str, str], arrays: dict[str, numpy.ndarray]) -> dict[str, Any]:
+    """What `load` checks: the CRC32 of every metadata entry and of each tensor's bytes, and each tensor's
+    dtype and shape (a header edit that keeps the byte count would pass the data check)."""
+    tensors = {name: {"dtype": _DTYPE_NAMES[array.dtype], "shape": list(array.shape),
+                      "crc32": zlib.crc32(_bytes_of(array))} for name, array in arrays.items()}
+    return {"algorithm": "crc32", "metadata": {key: _text_crc32(value) for key, value in metadata.items()},
+            "tensors": tensors}
+
+
+def _bytes_of(array: numpy.ndarray) -> numpy.ndarray:
+    """A C-contiguous array's memory as a flat uint8 view."""
+    return array.reshape(-1).view(numpy.uint8)
+
+
+def _text_crc32(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
 def write_atomically(path: str | os.PathLike, payload: bytes) -> None:
     """Write `payload` to a temporary file in `path`'s directory, fsync it and rename it onto `path`, so a crash
-    leaves either the old file or the new one, never a half-written one (checkpoints, CSV logs)."""
+    leaves either the old file or the new one, never a half-written one (checkpoints, CSV logs).
+
+    An OSError names `path` (not the temporary file) and, where it can, the fix; its type is the original's
+    (FileNotFoundError for a missing folder, PermissionError, ...).
+    """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     temp_path = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     # os.open with 0o666 lets the umask decide the permissions, as for any new file (mkstemp would give 0o600)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temp_path, flags, 0o666)
+    try:
+        descriptor = os.open(temp_path, flags, 0o666)
+    except OSError as error:
+        raise _write_error(error, path, directory) from None
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp_path, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_path)
+        if isinstance(error, OSError):
+            raise _write_error(error, path, directory) from None
         raise
     _fsync_directory(directory)
+
+
+_WRITE_FIXES = {
+    errno.ENOENT: "the folder {directory!r} does not exist; create it first (os.makedirs) or fix the path",
+    errno.ENOTDIR: "a part of {directory!r} is a file, not a folder; fix the path",
+    errno.EACCES: "no permission to write in {directory!r}; choose a writable folder or change its permissions",
+    errno.EPERM: "no permission to write in {directory!r}; choose a writable folder or change its permissions",
+    errno.EROFS: "{directory!r} is on a read-only file system; choose a writable folder",
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EISDIR: "a folder of that name exists; remove it or choose another file name",
+}
+
+
+def _write_error(error: OSError, path: str, directory: str) -> OSError:
+    """`error` again, of the same type, with a message naming the target `path` and the fix."""
+    reason = error.strerror or str(error)
+    fix = _WRITE_FIXES.get(error.errno, "")
+    message = f"can't write {path!r}: {reason}" + ("; " + fix.format(directory=directory) if fix else "")
+    return type(error)(error.errno, message) if error.errno is not None else type(error)(message)
 
 
 def _fsync_directory(directory: str) -> None:
@@ -173,75 +257,260 @@ def _fsync_directory(directory: str) -> None:
 def load(path: str | os.PathLike, device: Any = None) -> Any:
     """Read what `save` wrote (or any safetensors file) with its tensors on `device` (CPU by default).
 
-    A plain file gives `{name: Tensor}`; a file holding a nested structure gives that structure back.
+    A plain file gives `{name: Tensor}`; a file holding a nested structure gives that structure back. A file
+    that is damaged or changed since `save` wrote it raises `CheckpointError` naming the file and the tensor
+    or entry at fault (a missing file: FileNotFoundError; a folder: IsADirectoryError).
     """
-    safetensors = _import_safetensors("chainrule.load")
     path = os.fspath(path)
     device = backend.to_device(device)
-    with _open(safetensors, path) as file:
-        header = file.metadata() or {}
-        arrays = {}
-        names = file.keys()  # safetensors' reader is not iterable
-        for key in names:
-            dtype = file.get_slice(key).get_dtype()
-            if dtype not in _SUPPORTED_DTYPES:
-                hint = "; convert it to float32 before saving" if dtype == "BF16" else ""
-                raise TypeError(f"chainrule.load: {key!r} in {path!r} has dtype {dtype}, which chainrule doesn't "
-                                f"support{hint}")
-            arrays[key] = _to_tensor(_read(file, key, path), device)
-    if _RESERVED_KEY not in header:
-        return arrays
+    with _open(path) as (file, size):
+        header = _read_header(file, size, path)
+        for entry in header.tensors:
+            if entry.dtype not in _NUMPY_DTYPES:
+                hint = "; convert it to float32 before saving" if entry.dtype == "BF16" else ""
+                raise TypeError(f"chainrule.load: {entry.name!r} in {path!r} has dtype {entry.dtype}, which "
+                                f"chainrule doesn't support{hint}")
+        arrays = _read_tensors(file, header, path)
+    tensors = {name: _wrap(backend.move(array, device), False, None) for name, array in arrays.items()}
+    if header.document is None or "structure" not in header.document:
+        return tensors
     try:
-        structure = json.loads(header[_RESERVED_KEY])["structure"]
-        return _unflatten(structure, arrays)
-    except (ValueError, KeyError, TypeError, IndexError) as error:
-        raise ValueError(f"chainrule.load: the structure stored in {path!r} is corrupted ({error!r})") from None
+        return _unflatten(header.document["structure"], tensors, 0)
+    except ValueError as error:
+        raise CheckpointError(f"chainrule.load: the structure stored in {path!r} is corrupted: {error}") from None
 
 
 def load_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """The `metadata` that `save` was given for `path` (chainrule's own entry left out)."""
-    safetensors = _import_safetensors("chainrule.load_metadata")
+    """The `metadata` that `save` was given for `path` (chainrule's own entries left out), checked against
+    the file's checksum like `load` does."""
     path = os.fspath(path)
-    with _open(safetensors, path) as file:
-        header = file.metadata() or {}
-    return {key: value for key, value in header.items() if key != _RESERVED_KEY}
+    with _open(path) as (file, size):
+        header = _read_header(file, size, path)
+    return {key: value for key, value in header.metadata.items() if key not in (_RESERVED_KEY, _CHECKSUM_KEY)}
+
+
+class _Tensor(NamedTuple):
+    """One tensor's entry in a safetensors header; `begin` and `end` are offsets into the data section."""
+
+    name: str
+    dtype: str
+    shape: list[int]
+    begin: int
+    end: int
+
+
+class _Header(NamedTuple):
+    metadata: dict[str, str]
+    tensors: list[_Tensor]  # in file order
+    document: dict[str, Any] | None  # the parsed "__chainrule__" entry
+    checksum: dict[str, Any] | None  # the parsed "__chainrule_checksum__" entry, already checked against the header
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"))
 
 
 @contextlib.contextmanager
-def _open(safetensors: Any, path: str) -> Any:
-    """safetensors' reader, with errors that name the file and say what is wrong with it."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"chainrule.load: no such file: {path!r}")
-    if os.path.isfile(path) and os.path.getsize(path) == 0:
-        raise ValueError(f"chainrule.load: {path!r} is empty (0 bytes), not a safetensors file")
+def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
+    """The file and its size, once it is known to be a non-empty regular file (opening a FIFO would hang)."""
     try:
-        file = safetensors.safe_open(path, framework="numpy")
-    except safetensors.SafetensorError as error:
-        raise ValueError(
-            f"chainrule.load: {path!r} is not a valid safetensors file ({error}); it may be truncated or "
-            "corrupted, or not written by chainrule.save / safetensors"
-        ) from None
-    with file:
-        yield file
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"chainrule.load: no such file: {path!r}") from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"chainrule.load: {path!r} is a directory, not a safetensors file; pass the path of "
+                                "a file in it (e.g. checkpoints/last.safetensors)")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+        raise CheckpointError(f"chainrule.load: {path!r} is {kind}, not a regular file; chainrule reads "
+                              "safetensors files only")
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size == 0:
+            raise CheckpointError(f"chainrule.load: {path!r} is empty (0 bytes), not a safetensors file")
+        yield file, size
 
 
-def _read(file: Any, key: str, path: str) -> numpy.ndarray:
+def _invalid(path: str, reason: str) -> CheckpointError:
+    return CheckpointError(f"chainrule.load: {path!r} is not a valid safetensors file ({reason}); it may be "
+                           "truncated or corrupted, or not written by chainrule.save / safetensors")
+
+
+def _changed(path: str, what: str) -> CheckpointError:
+    return CheckpointError(f"chainrule.load: {path!r} is corrupted: {what} since chainrule.save wrote it (checksum "
+                           "mismatch); restore the file from a copy or use another checkpoint")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a dict, refusing a key that appears twice (json.loads would keep the last)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _read_header(file: BinaryIO, size: int, path: str) -> _Header:
+    """Parse and check the header (8-byte little-endian length, then JSON) and the file layout the way
+    safetensors does, and check it against the file's checksum when it has one."""
+    if size < 8:
+        raise _invalid(path, f"the file is {size} bytes long, too short for the 8-byte header length")
+    length = int.from_bytes(file.read(8), "little")
+    if length > min(_MAX_HEADER_BYTES, size - 8):
+        raise _invalid(path, f"its header length {length} is larger than the {size - 8} bytes after it")
     try:
-        array = file.get_tensor(key)
-    except Exception as error:  # safetensors raises SafetensorError, or TypeError/ValueError from NumPy
-        raise ValueError(f"chainrule.load: can't read {key!r} from {path!r} ({error})") from None
-    return array if array.flags.writeable else array.copy()
+        header = json.loads(file.read(length).decode("utf-8"), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as error:
+        raise _invalid(path, f"its header has the key {error.args[0]!r} twice") from None
+    except RecursionError:
+        raise _invalid(path, "its header is nested too deeply") from None
+    except ValueError as error:  # UnicodeDecodeError and json.JSONDecodeError included
+        raise _invalid(path, f"its header is not valid JSON: {error}") from None
+    if not isinstance(header, dict):
+        raise _invalid(path, f"its header is a JSON {type(header).__name__}, not an object")
+    metadata = header.pop("__metadata__", None)
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict) or not all(isinstance(value, str) for value in metadata.values()):
+        raise _invalid(path, "its __metadata__ is not an object of strings")
+    tensors = sorted((_tensor_entry(name, info, path) for name, info in header.items()),
+                     key=lambda entry: (entry.begin, entry.end))
+    position = 0
+    for entry in tensors:
+        if entry.begin != position:
+            raise _invalid(path, f"tensor {entry.name!r} starts at byte {entry.begin} of the data, expected "
+                                 f"{position}: tensors must follow each other without gaps or overlaps")
+        position = entry.end
+    if position != size - 8 - length:
+        raise _invalid(path, f"its tensors take {position} bytes but the file has {size - 8 - length} bytes of data")
+    checksum = _checked_checksum(metadata, tensors, path)
+    return _Header(metadata, tensors, _chainrule_document(metadata, checksum is not None, path), checksum)
 
 
-def _to_tensor(array: numpy.ndarray, device: backend.Device) -> Tensor:
-    return _wrap(backend.move(array, device), False, None)
+def _is_size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
-def _unflatten(node: Any, arrays: dict[str, Tensor]) -> Any:
+def _tensor_entry(name: str, info: Any, path: str) -> _Tensor:
+    if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
+        raise _invalid(path, f"tensor {name!r} should have a dtype, shape and data_offsets, got {info!r:.100}")
+    dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+    if not (isinstance(dtype, str) and (dtype in _NUMPY_DTYPES or dtype in _OTHER_DTYPES)):
+        raise _invalid(path, f"tensor {name!r} has an unknown dtype {dtype!r:.40}")
+    if not (isinstance(shape, list) and len(shape) <= 64 and all(_is_size(size) for size in shape)):
+        raise _invalid(path, f"tensor {name!r} has the shape {shape!r:.100}, not a list of sizes")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_size(offset) for offset in offsets)
+            and offsets[0] <= offsets[1]):
+        raise _invalid(path, f"tensor {name!r} has the data_offsets {offsets!r:.100}, not [begin, end]")
+    itemsize = _NUMPY_DTYPES[dtype].itemsize if dtype in _NUMPY_DTYPES else _OTHER_DTYPES[dtype]
+    if itemsize is not None and math.prod(shape) * itemsize != offsets[1] - offsets[0]:
+        raise _invalid(path, f"tensor {name!r} of shape {shape} and dtype {dtype} needs "
+                             f"{math.prod(shape) * itemsize} bytes, but its data_offsets {offsets} span "
+                             f"{offsets[1] - offsets[0]}")
+    return _Tensor(name, dtype, shape, offsets[0], offsets[1])
+
+
+def _checked_checksum(metadata: dict[str, str], tensors: list[_Tensor], path: str) -> dict[str, Any] | None:
+    """The parsed checksum entry, once every metadata entry and every tensor's dtype and shape agrees with it
+    (the tensors' bytes are checked as they are read); None for a file without one."""
+    if _CHECKSUM_KEY not in metadata:
+        return None
+    try:
+        checksum = json.loads(metadata[_CHECKSUM_KEY])
+        saved_metadata, saved_tensors = checksum["metadata"], checksum["tensors"]
+        valid = (checksum["algorithm"] == "crc32" and isinstance(saved_metadata, dict)
+                 and isinstance(saved_tensors, dict)
+                 and all(isinstance(saved, dict) and isinstance(saved.get("dtype"), str)
+                         and isinstance(saved.get("shape"), list) and _is_size(saved.get("crc32"))
+                         for saved in saved_tensors.values()))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        valid = False
+    if not valid:
+        raise _changed(path, f"its checksum entry {_CHECKSUM_KEY!r} has changed")
+    entries = {key: value for key, value in metadata.items() if key != _CHECKSUM_KEY}
+    if entries.keys() != saved_metadata.keys():
+        added, removed = sorted(entries.keys() - saved_metadata.keys()), sorted(saved_metadata.keys() - entries.keys())
+        raise _changed(path, f"its metadata entries have been added {added} or removed {removed} (or renamed)")
+    for key, value in entries.items():
+        if _text_crc32(value) != saved_metadata[key]:
+            what = " (the stored structure and plain values)" if key == _RESERVED_KEY else ""
+            raise _changed(path, f"the metadata entry {key!r}{what} has changed")
+    names = {entry.name for entry in tensors}
+    if names != saved_tensors.keys():
+        added, removed = sorted(names - saved_tensors.keys()), sorted(saved_tensors.keys() - names)
+        raise _changed(path, f"its tensors have been added {added} or removed {removed} (or renamed)")
+    for entry in tensors:
+        saved = saved_tensors[entry.name]
+        for field, value in (("dtype", entry.dtype), ("shape", entry.shape)):
+            if saved.get(field) != value:
+                raise _changed(path, f"tensor {entry.name!r} has the {field} {value} in the header, but was saved "
+                                     f"with {saved[field]}")
+    return checksum
+
+
+def _chainrule_document(metadata: dict[str, str], checked: bool, path: str) -> dict[str, Any] | None:
+    """The parsed "__chainrule__" entry ({"format": ..., "structure": ...}), or None in a file from elsewhere."""
+    if _RESERVED_KEY not in metadata:
+        return None
+    try:
+        document = json.loads(metadata[_RESERVED_KEY])
+    except (ValueError, RecursionError) as error:
+        raise CheckpointError(f"chainrule.load: the structure stored in {path!r} is corrupted "
+                              f"({type(error).__name__}: {error})") from None
+    if not isinstance(document, dict) or not _is_size(document.get("format")) or document["format"] < 1:
+        raise CheckpointError(f"chainrule.load: the structure stored in {path!r} is corrupted (no format number)")
+    if document["format"] > _FORMAT_VERSION:
+        raise CheckpointError(f"chainrule.load: {path!r} was written by a newer chainrule (file format "
+                              f"{document['format']}; this one reads up to {_FORMAT_VERSION}); upgrade chainrule")
+    if document["format"] >= 2 and not checked:
+        raise _changed(path, f"its checksum entry {_CHECKSUM_KEY!r} has been removed (or renamed)")
+    return document
+
+
+def _read_tensors(file: BinaryIO, header: _Header, path: str) -> dict[str, numpy.ndarray]:
+    """Each tensor read into an array of its own, and its bytes checked against the checksum (if any)."""
+    arrays = {}
+    for entry in header.tensors:
+        try:
+            array = numpy.empty(entry.shape, _NUMPY_DTYPES[entry.dtype])
+        except ValueError as error:  # e.g. a dimension of 2**62 next to a 0
+            raise _invalid(path, f"tensor {entry.name!r} of shape {entry.shape}: {error}") from None
+        data = _bytes_of(array)
+        crc = 0
+        for start in range(0, data.size, _CHUNK_BYTES):
+            chunk = data[start:start + _CHUNK_BYTES]
+            if file.readinto(chunk) != chunk.size:
+                raise _invalid(path, f"the file ended inside tensor {entry.name!r} (it shrank while being read)")
+            crc = zlib.crc32(chunk, crc) if header.checksum is not None else 0
+        if header.checksum is not None and crc != header.checksum["tensors"][entry.name]["crc32"]:
+            raise _changed(path, f"the bytes of tensor {entry.name!r} have changed")
+        arrays[entry.name] = array
+    return arrays
+
+
+def _unflatten(node: Any, tensors: dict[str, Tensor], depth: int) -> Any:
+    """The structure `_flatten` encoded, refusing anything `_flatten` does not write."""
+    if isinstance(node, list | dict) and depth == _MAX_DEPTH:
+        raise ValueError(f"it is nested more than {_MAX_DEPTH} levels deep")
     if isinstance(node, list):
-        return [_unflatten(value, arrays) for value in node]
+        return [_unflatten(value, tensors, depth + 1) for value in node]
     if isinstance(node, dict):
-        if "tensor" in node:
-            return arrays[node["tensor"]]
-        return {key: _unflatten(value, arrays) for key, value in node["dict"]}
+        if node.keys() == {"tensor"}:
+            if not isinstance(node["tensor"], str) or node["tensor"] not in tensors:
+                raise ValueError(f"it refers to a tensor {node['tensor']!r:.80} that the file does not have")
+            return tensors[node["tensor"]]
+        if node.keys() != {"dict"} or not isinstance(node["dict"], list):
+            raise ValueError(f"unexpected node {node!r:.80}")
+        result = {}
+        for pair in node["dict"]:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], _JSON_SCALARS)):
+                raise ValueError(f"a dict item should be [key, value], got {pair!r:.80}")
+            result[pair[0]] = _unflatten(pair[1], tensors, depth + 1)
+        return result
     return node

@@ -1,10 +1,12 @@
-"""chainrule.io: safetensors round trips, interchange with PyTorch, nested checkpoints, atomic writes and
-the error for every kind of bad file."""
+"""chainrule.io: safetensors round trips, interchange with PyTorch, nested checkpoints, atomic writes,
+checksums, and the error for every kind of bad file."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
 import sys
 
 import numpy
@@ -40,7 +42,9 @@ def test_round_trip_keeps_values_dtypes_and_shapes(dtype: str, device: str, tmp_
         assert isinstance(loaded[key], cr.Tensor) and loaded[key].device == cr.device(device)
         assert loaded[key].dtype == tensor.dtype and loaded[key].shape == tensor.shape
         numpy.testing.assert_array_equal(_numpy(loaded[key]), _numpy(tensor))
-    assert _header_metadata(tmp_path / "state.safetensors") is None, "a state dict must carry no extra metadata"
+    metadata = _header_metadata(tmp_path / "state.safetensors")
+    assert set(metadata) == {"__chainrule__", "__chainrule_checksum__"}, "a state dict carries only the checksum"
+    assert json.loads(metadata["__chainrule__"]) == {"format": 2}
 
 
 def test_non_contiguous_tensors_and_arrays_are_saved_by_value(tmp_path) -> None:
@@ -121,7 +125,7 @@ def test_nested_checkpoint_round_trip(tmp_path) -> None:
     with safetensors.safe_open(str(tmp_path / "ckpt.safetensors"), framework="numpy") as file:
         names = file.keys()  # safetensors' reader is not a container
         assert "model.fc.weight" in names and "optimizer.state.0.exp_avg" in names
-        assert json.loads(file.metadata()["__chainrule__"])["format"] == 1
+        assert json.loads(file.metadata()["__chainrule__"])["format"] == 2
 
 
 def test_colliding_dotted_keys_stay_apart(tmp_path) -> None:
@@ -167,8 +171,12 @@ def _assert_previous_intact(tmp_path, path) -> None:
     assert os.listdir(tmp_path) == ["model.safetensors"], "the temporary file must be removed"
 
 
-@pytest.mark.parametrize("error", [OSError("No space left on device"), KeyboardInterrupt()])
-def test_crash_mid_write_keeps_the_previous_file(error: BaseException, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize(("error", "message"), [
+    (OSError(errno.ENOSPC, "No space left on device"), "can't write '{path}': No space left on device; the disk is "
+                                                       "full; free some space and try again"),
+    (KeyboardInterrupt(), ""),
+])
+def test_crash_mid_write_keeps_the_previous_file(error: BaseException, message: str, tmp_path, monkeypatch) -> None:
     path = _write_previous(tmp_path)
     real_fdopen = os.fdopen
 
@@ -193,8 +201,9 @@ def test_crash_mid_write_keeps_the_previous_file(error: BaseException, tmp_path,
             self.file.close()
 
     monkeypatch.setattr(io.os, "fdopen", HalfWritingFile)
-    with pytest.raises(type(error)):
+    with pytest.raises(type(error)) as raised:
         io.save({"w": cr.zeros(1000)}, path)
+    assert str(raised.value).removeprefix("[Errno 28] ") == message.format(path=path), "the target, not the temp file"
     monkeypatch.undo()
     _assert_previous_intact(tmp_path, path)
 
@@ -251,26 +260,34 @@ def _bad_file(tmp_path, kind: str):
     return path
 
 
-@pytest.mark.parametrize("kind", ["truncated", "truncated-header", "random", "text"])
-def test_load_corrupted_file_names_the_file_and_the_problem(kind: str, tmp_path) -> None:
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("truncated", r"its tensors take 400 bytes but the file has 383 bytes of data"),
+    ("truncated-header", r"its header length \d+ is larger than the 22 bytes after it"),
+    ("random", r"its header length \d+ is larger than the 292 bytes after it"),
+    ("text", r"its header length \d+ is larger than the 232 bytes after it"),
+])
+def test_load_corrupted_file_names_the_file_and_the_problem(kind: str, reason: str, tmp_path) -> None:
     path = _bad_file(tmp_path, kind)
-    with pytest.raises(ValueError, match=rf"chainrule.load: '{path}' is not a valid safetensors file \(Error while "
-                                         r"deserializing header: .+\); it may be truncated or corrupted"):
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: '{path}' is not a valid safetensors file "
+                                                 rf"\({reason}\); it may be truncated or corrupted"):
         io.load(path)
 
 
 def test_load_empty_file(tmp_path) -> None:
     path = tmp_path / "empty.safetensors"
     path.write_bytes(b"")
-    with pytest.raises(ValueError, match=rf"chainrule.load: '{path}' is empty \(0 bytes\), not a safetensors file"):
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: '{path}' is empty \(0 bytes\), not a safetensors "
+                                                 "file"):
         io.load(path)
+    assert issubclass(io.CheckpointError, ValueError), "callers that catch ValueError must keep working"
 
 
 def test_load_corrupted_structure(tmp_path) -> None:
     safetensors_numpy = pytest.importorskip("safetensors.numpy")
     path = tmp_path / "bad.safetensors"
     path.write_bytes(safetensors_numpy.save({"w": numpy.zeros(1)}, metadata={"__chainrule__": "{not json"}))
-    with pytest.raises(ValueError, match=rf"chainrule.load: the structure stored in '{path}' is corrupted"):
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: the structure stored in '{path}' is corrupted "
+                                                 r"\(JSONDecodeError: Expecting property name"):
         io.load(path)
 
 
@@ -283,10 +300,225 @@ def test_load_bfloat16_is_refused(tmp_path, torch) -> None:
         io.load(path)
 
 
-@pytest.mark.parametrize("call", [lambda p: io.save({"w": cr.zeros(1)}, p), io.load, io.load_metadata],
-                         ids=["save", "load", "load_metadata"])
-def test_missing_safetensors_names_the_extra(call, tmp_path, monkeypatch) -> None:
+def test_missing_safetensors_names_the_extra_and_load_needs_none(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "x.safetensors"
+    io.save({"w": cr.ones(2)}, path, metadata={"note": "hi"})
     monkeypatch.setitem(sys.modules, "safetensors", None)
-    with pytest.raises(ImportError, match=r"chainrule.(save|load|load_metadata) needs the safetensors package: "
+    with pytest.raises(ImportError, match=r"chainrule.save needs the safetensors package: "
                                           r"pip install 'chainrule\[safetensors\]'"):
-        call(tmp_path / "x.safetensors")
+        io.save({"w": cr.zeros(1)}, path)
+    numpy.testing.assert_array_equal(_numpy(io.load(path)["w"]), [1.0, 1.0])  # chainrule reads the format itself
+    assert io.load_metadata(path) == {"note": "hi"}
+
+
+# -- checksums: chainrule's own files refuse any change, naming what changed -------------------------------
+def _data_start(path) -> int:
+    return 8 + int.from_bytes(path.read_bytes()[:8], "little")
+
+
+def _edit_header(path, edit) -> None:
+    """Rewrite `path`'s header through `edit(header_dict)`, keeping the file a valid safetensors file."""
+    raw = path.read_bytes()
+    start = _data_start(path)
+    header = json.loads(raw[8:start])
+    edit(header)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[start:])
+
+
+def test_bit_flip_in_tensor_data_is_detected_naming_the_tensor(tmp_path) -> None:
+    path = tmp_path / "model.safetensors"
+    io.save({"fc.weight": cr.ones(4, 3), "fc.bias": cr.zeros(4)}, path)
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0x01  # the last byte of the data belongs to the tensor stored last (safetensors sorts by name)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: '{path}' is corrupted: the bytes of tensor "
+                                                 r"'fc.weight' have changed since chainrule.save wrote it \(checksum "
+                                                 r"mismatch\); restore the file from a copy or use another checkpoint"):
+        io.load(path)
+
+
+def test_a_tensor_read_in_several_chunks_is_checked_whole(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(io, "_CHUNK_BYTES", 64)
+    path = tmp_path / "big.safetensors"
+    io.save({"w": cr.arange(200, dtype=cr.float32), "b": cr.ones(3)}, path)  # "w": 800 bytes, 13 chunks
+    numpy.testing.assert_array_equal(_numpy(io.load(path)["w"]), numpy.arange(200))
+    raw = bytearray(path.read_bytes())
+    raw[_data_start(path) + 12 + 64 * 5 + 3] ^= 0x80  # in the sixth chunk of "w", stored after "b"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(io.CheckpointError, match=r"is corrupted: the bytes of tensor 'w' have changed"):
+        io.load(path)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda h: h["w"].update(shape=[3, 2]),
+     r"tensor 'w' has the shape \[3, 2\] in the header, but was saved with \[2, 3\]"),
+    (lambda h: h["w"].update(dtype="I32"), r"tensor 'w' has the dtype I32 in the header, but was saved with F32"),
+    (lambda h: h.update(v=h.pop("w")), r"its tensors have been added \['v'\] or removed \['w'\] \(or renamed\)"),
+    (lambda h: h["__metadata__"].update(epoch="5"), r"the metadata entry 'epoch' has changed"),
+    (lambda h: h["__metadata__"].update(extra="1"), r"its metadata entries have been added \['extra'\] or removed "
+                                                    r"\[\] \(or renamed\)"),
+    (lambda h: h["__metadata__"].pop("__chainrule_checksum__"),
+     r"its checksum entry '__chainrule_checksum__' has been removed \(or renamed\)"),
+    (lambda h: h["__metadata__"].update(__chainrule_checksum__="{}"),
+     r"its checksum entry '__chainrule_checksum__' has changed"),
+])
+def test_header_changes_are_detected(edit, message: str, tmp_path) -> None:
+    path = tmp_path / "w.safetensors"
+    io.save({"w": cr.ones(2, 3)}, path, metadata={"epoch": "3"})
+    _edit_header(path, edit)
+    expected = rf"chainrule.load: '{path}' is corrupted: {message} since chainrule.save wrote it"
+    with pytest.raises(io.CheckpointError, match=expected):
+        io.load(path)
+    with pytest.raises(io.CheckpointError, match=expected):
+        io.load_metadata(path)
+
+
+def test_a_changed_plain_value_in_a_checkpoint_is_detected(tmp_path) -> None:
+    path = tmp_path / "ckpt.safetensors"
+    io.save({"epoch": 3, "w": cr.ones(2)}, path)
+
+    def set_epoch(header) -> None:
+        document = json.loads(header["__metadata__"]["__chainrule__"])
+        document["structure"]["dict"][0][1] = 5
+        header["__metadata__"]["__chainrule__"] = json.dumps(document)
+
+    _edit_header(path, set_epoch)
+    with pytest.raises(io.CheckpointError, match=r"the metadata entry '__chainrule__' \(the stored structure and "
+                                                 r"plain values\) has changed since chainrule.save wrote it"):
+        io.load(path)
+
+
+def test_a_file_without_checksum_still_loads(tmp_path) -> None:
+    """What PyTorch and safetensors write, and what chainrule wrote before checksums (format 1)."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    weight = numpy.arange(6, dtype="float32").reshape(2, 3)
+    path = tmp_path / "plain.safetensors"
+    path.write_bytes(safetensors_numpy.save({"weight": weight, "step": numpy.array(7)}, metadata={"format": "pt"}))
+    loaded = io.load(path)
+    numpy.testing.assert_array_equal(_numpy(loaded["weight"]), weight)
+    assert loaded["step"].item() == 7 and io.load_metadata(path) == {"format": "pt"}
+
+    old = tmp_path / "old.safetensors"
+    structure = {"format": 1, "structure": {"dict": [["epoch", 3], ["w", {"tensor": "w"}]]}}
+    old.write_bytes(safetensors_numpy.save({"w": weight}, metadata={"__chainrule__": json.dumps(structure)}))
+    loaded = io.load(old)
+    assert loaded["epoch"] == 3 and numpy.array_equal(_numpy(loaded["w"]), weight)
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path) -> None:
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    deep = tmp_path / "deep.safetensors"
+    structure = "[" * 100_000 + "]" * 100_000  # json.loads itself hits the recursion limit
+    deep.write_bytes(safetensors_numpy.save({"w": numpy.zeros(1)}, metadata={
+        "__chainrule__": '{"format": 1, "structure": ' + structure + "}"}))
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: the structure stored in '{deep}' is corrupted "
+                                                 r"\(RecursionError: maximum recursion depth exceeded"):
+        io.load(deep)
+
+    nested: list = [1]
+    for _ in range(64):
+        nested = [nested]
+    with pytest.raises(ValueError, match=r"chainrule.save: 'a(\.0){63}' is nested more than 64 dicts/lists deep; "
+                                         "flatten the structure"):
+        io.save({"a": nested}, tmp_path / "x.safetensors")
+    io.save(nested[0], tmp_path / "ok.safetensors")  # 64 levels: the most a file may hold
+    assert io.load(tmp_path / "ok.safetensors") == nested[0]
+
+    over = tmp_path / "over.safetensors"
+    over.write_bytes(safetensors_numpy.save({"w": numpy.zeros(1)}, metadata={
+        "__chainrule__": json.dumps({"format": 1, "structure": nested})}))
+    with pytest.raises(io.CheckpointError, match=rf"the structure stored in '{over}' is corrupted: it is nested "
+                                                 "more than 64 levels deep"):
+        io.load(over)
+
+
+def test_duplicate_tensor_names_are_refused(tmp_path) -> None:
+    path = tmp_path / "twice.safetensors"
+    header = (b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, '
+              b'"w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}')
+    header += b" " * (-len(header) % 8)
+    path.write_bytes(len(header).to_bytes(8, "little") + header + numpy.array([1, 2], dtype="<f4").tobytes())
+    with pytest.raises(io.CheckpointError, match=rf"chainrule.load: '{path}' is not a valid safetensors file \(its "
+                                                 r"header has the key 'w' twice\)"):
+        io.load(path)
+
+
+@pytest.mark.parametrize(("tail", "reason"), [
+    (b"\x00" * 3, r"its tensors take 8 bytes but the file has 11 bytes of data"),
+    (None, r"its tensors take 8 bytes but the file has 4 bytes of data"),
+])
+def test_data_size_must_match_the_header(tail, reason: str, tmp_path) -> None:
+    path = tmp_path / "w.safetensors"
+    io.save({"w": cr.ones(2)}, path)
+    raw = path.read_bytes()
+    path.write_bytes(raw + tail if tail is not None else raw[:-4])
+    with pytest.raises(io.CheckpointError, match=rf"'{path}' is not a valid safetensors file \({reason}\)"):
+        io.load(path)
+
+
+def test_a_directory_is_named_as_one(tmp_path) -> None:
+    with pytest.raises(IsADirectoryError, match=rf"chainrule.load: '{tmp_path}' is a directory, not a safetensors "
+                                                r"file; pass the path of a file in it"):
+        io.load(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX only")
+def test_a_fifo_is_refused_without_hanging(tmp_path) -> None:
+    path = tmp_path / "pipe.safetensors"
+    os.mkfifo(path)
+
+    def hung(*args) -> None:
+        raise TimeoutError("chainrule.load hung on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        with pytest.raises(io.CheckpointError, match=rf"chainrule.load: '{path}' is a FIFO, not a regular file; "
+                                                     "chainrule reads safetensors files only"):
+            io.load(path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path) -> None:
+    target = tmp_path / "missing" / "model.safetensors"
+    with pytest.raises(FileNotFoundError, match=rf"can't write '{target}': No such file or directory; the folder "
+                                                rf"'{target.parent}' does not exist; create it first"):
+        io.save({"w": cr.zeros(1)}, target)
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_onto_a_folder_names_the_target(tmp_path) -> None:
+    target = tmp_path / "model.safetensors"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError, match=rf"can't write '{target}': Is a directory; a folder of that name "
+                                                "exists; remove it or choose another file name"):
+        io.save({"w": cr.zeros(1)}, target)
+    assert os.listdir(tmp_path) == ["model.safetensors"], "the temporary file must be removed"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="POSIX permissions, which root ignores")
+def test_save_into_a_read_only_folder_names_the_target(tmp_path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    try:
+        with pytest.raises(PermissionError, match=rf"can't write '{folder / 'w.safetensors'}': Permission denied; "
+                                                  rf"no permission to write in '{folder}'"):
+            io.save({"w": cr.zeros(1)}, folder / "w.safetensors")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_refused_temporary_file_names_the_target_not_the_temporary_file(tmp_path, monkeypatch) -> None:
+    def refuse(name, *args):
+        raise PermissionError(errno.EACCES, "Permission denied", name)
+
+    monkeypatch.setattr(io.os, "open", refuse)
+    target = tmp_path / "w.safetensors"
+    with pytest.raises(PermissionError) as raised:
+        io.save({"w": cr.zeros(1)}, target)
+    assert str(raised.value) == (f"[Errno 13] can't write '{target}': Permission denied; no permission to write in "
+                                 f"'{tmp_path}'; choose a writable folder or change its permissions")

@@ -1,4 +1,5 @@
-"""ModelCheckpoint (best weights, last state, NaN guard) and the training-checkpoint file's errors."""
+"""ModelCheckpoint (best weights, last state, NaN guard) and the training-checkpoint file's errors: a damaged
+or malformed checkpoint raises CheckpointError naming the file and the field, never a KeyError or TypeError."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ pytest.importorskip("safetensors", reason="checkpoints are safetensors files: pi
 
 import chainrule
 from chainrule import nn, optim
+from chainrule.io import CheckpointError
 from chainrule.metrics import Accuracy
 from chainrule.train import Callback, EarlyStopping, ModelCheckpoint, TerminateOnNaN, Trainer
 from chainrule.train.checkpoint import load_train_state
@@ -113,7 +115,7 @@ def test_model_checkpoint_rejects_bad_arguments(tmp_path: Path, kwargs: dict, me
 def test_resume_from_a_weights_file_or_a_missing_file_is_refused(tmp_path: Path) -> None:
     trainer = _trainer([])
     chainrule.save(trainer.model.state_dict(), tmp_path / "weights.safetensors")
-    with pytest.raises(ValueError, match=r"holds model weights, not a training checkpoint; load them with "
+    with pytest.raises(CheckpointError, match=r"holds model weights, not a training checkpoint; load them with "
                                          r"model.load_state_dict\(chainrule.load\(path\)\)"):
         trainer.fit(_data(), epochs=1, resume_from=tmp_path / "weights.safetensors")
     with pytest.raises(FileNotFoundError, match=r"training checkpoint not found: .*nothing\.safetensors"):
@@ -161,3 +163,112 @@ def test_rng_state_round_trip() -> None:
     assert numpy.array_equal(chainrule.rand(5).numpy(), first)
     with pytest.raises(ValueError, match="set_rng_state: unknown bit generator 'Nope'"):
         chainrule.set_rng_state({"bit_generator": "Nope"})
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    """A real mid-epoch checkpoint of a trainer with a metric, a scheduler and two callbacks."""
+    folder = tmp_path_factory.mktemp("checkpoint")
+    trainer = _checkpointing_trainer(folder)
+    trainer.fit(_data(), epochs=2, batch_size=16)
+    return folder / "last.safetensors"
+
+
+def _checkpointing_trainer(folder: Path) -> Trainer:
+    chainrule.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    return Trainer(model, nn.CrossEntropyLoss(), optimizer, scheduler=optim.lr_scheduler.StepLR(optimizer, 1),
+                   metrics=[Accuracy()], callbacks=[ModelCheckpoint(folder, monitor="loss", every_n_steps=3),
+                                                    EarlyStopping("loss", patience=5)])
+
+
+def test_a_flipped_bit_in_a_callback_key_is_a_checkpoint_error_on_resume(checkpoint: Path, tmp_path: Path) -> None:
+    """The issue's case: one bit of the 'best' key made `chainrule resume` die with KeyError: 'best'."""
+    raw = checkpoint.read_bytes()
+    position = raw.index(b'[\\"best\\"')  # in the JSON string of the "__chainrule__" metadata entry
+    damaged = tmp_path / "last.safetensors"
+    damaged.write_bytes(raw[:position + 3] + bytes([raw[position + 3] ^ 0x04]) + raw[position + 4:])  # 'best' -> 'fest'
+    message = (rf"chainrule.load: '{damaged}' is corrupted: the metadata entry '__chainrule__' \(the stored structure "
+               r"and plain values\) has changed since chainrule.save wrote it \(checksum mismatch\)")
+    with pytest.raises(CheckpointError, match=message):
+        load_train_state(damaged)
+    with pytest.raises(CheckpointError, match=message):
+        _checkpointing_trainer(tmp_path).fit(_data(), epochs=2, batch_size=16, resume_from=damaged)
+
+
+def _rename(mapping: dict, old: str, new: str) -> None:
+    mapping[new] = mapping.pop(old)
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda s: _rename(s["callbacks"][0], "state", "stat"), r"callbacks\[0\] lacks \['state'\]"),
+    (lambda s: s["callbacks"][1].update(state=[1]), r"callbacks\[1\].state should be a dict with str keys, got a list"),
+    (lambda s: s["trainer"].update(epoch="abc"), r"trainer.epoch should be an integer >= 0, got 'abc'"),
+    (lambda s: s["trainer"].update(batch=-1), r"trainer.batch should be an integer >= 0, got -1"),
+    (lambda s: s["trainer"].update(global_step=2**70), r"trainer.global_step should be an integer >= 0, got 1180591"),
+    (lambda s: s["trainer"].update(in_epoch=1), r"trainer.in_epoch should be True or False, got 1"),
+    (lambda s: s["trainer"].pop("stop_reason"), r"trainer lacks \['stop_reason'\]"),
+    (lambda s: s["trainer"].update(in_epoch=True, running={}),
+     r"trainer.running lacks \['loss_sum', 'samples', 'seconds', 'lr'\]"),
+    (lambda s: s["trainer"]["running"].update(samples="40"), r"trainer.running.samples should be a number, got '40'"),
+    (lambda s: s["model"].update({"0.weight": 1.5}), r"model\['0.weight'\] should be a tensor, got 1.5"),
+    (lambda s: s["optimizer"]["state"].update({7: {}}),
+     r"optimizer.state key 7 should be the index of a parameter in param_groups, got 7"),
+    (lambda s: s["optimizer"]["param_groups"][0].update(params=[0, "1"]),
+     r"optimizer.param_groups\[0\].params should be a list of parameter indices, got a list"),
+    (lambda s: s["optimizer"]["state"][0].update(step=None), r"optimizer.state\[0\].step should be a tensor or a "
+                                                             r"number, got None"),
+    (lambda s: s.update(scheduler=3), r"scheduler should be a dict with str keys, got 3"),
+    (lambda s: s["metrics"][0].pop("num_updates"), r"metrics\[0\] lacks \['num_updates'\]"),
+    (lambda s: s["metrics"][0].update(correct=2**64), r"metrics\[0\].correct should be a number or a list of "
+                                                      r"numbers, got 18446744073709551616"),
+    (lambda s: s.update(history={"loss": [1.0]}), r"history should be a list, got a dict"),
+    (lambda s: s["history"].append(3), r"history\[2\] should be a dict with str keys, got 3"),
+    (lambda s: s["random"]["cpu"]["state"].update(state=-1), r"random.cpu is not a valid PCG64 state \(Python "
+                                                             r"integer -1 out of bounds for uint64\)"),
+    (lambda s: s["random"]["cpu"].update(bit_generator="Nope"),
+     r"random.cpu.bit_generator should be the name of a NumPy bit generator, got 'Nope'"),
+    (lambda s: s["loader"].pop("generator_state"), r"loader lacks \['generator_state'\]"),
+    (lambda s: s["loader"].update(batches_yielded=1.5), r"loader.batches_yielded should be an integer >= 0, got 1.5"),
+    (lambda s: s.pop("random"), r"the checkpoint lacks \['random'\]"),
+])
+def test_a_malformed_checkpoint_names_the_field(checkpoint: Path, tmp_path: Path, edit, problem: str) -> None:
+    """Well-formed files (their checksums match) whose fields are not what train_state writes."""
+    state = load_train_state(checkpoint)
+    edit(state)
+    path = tmp_path / "edited.safetensors"
+    chainrule.save(state, path)
+    with pytest.raises(CheckpointError, match=rf"^{path}: corrupt training checkpoint: {problem}"):
+        load_train_state(path)
+
+
+def test_a_checkpoint_of_another_version_is_refused(checkpoint: Path, tmp_path: Path) -> None:
+    state = load_train_state(checkpoint)
+    state["version"] = 7
+    chainrule.save(state, tmp_path / "v7.safetensors")
+    with pytest.raises(CheckpointError, match=r"is a training checkpoint of version 7; this chainrule reads version 1"):
+        load_train_state(tmp_path / "v7.safetensors")
+
+
+
+def test_a_callback_state_without_its_keys_is_a_checkpoint_error_naming_the_callback(tmp_path) -> None:
+    from chainrule.io import CheckpointError
+    from chainrule.train import ModelCheckpoint
+    from chainrule.train.checkpoint import restore_train_state, train_state
+
+    def trainer() -> Trainer:
+        chainrule.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 2))
+        return Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+                       callbacks=[ModelCheckpoint(tmp_path, monitor="loss")])
+
+    x = numpy.zeros((8, 2), numpy.float32)
+    y = numpy.zeros(8, numpy.int64)
+    source = trainer()
+    source.fit((x, y), epochs=1)
+    state = train_state(source)
+    state["callbacks"][0]["state"] = {"bets": 0.5, "best_epoch": 1}  # what a renamed key looks like
+    with pytest.raises(CheckpointError, match=r"the checkpoint's callbacks\[0\] \(ModelCheckpoint\) state doesn't "
+                                              r"fit this trainer's \(KeyError: 'best'\)"):
+        restore_train_state(trainer(), state)

@@ -5,10 +5,8 @@ Features of training (early stopping, checkpoints, progress) are callbacks, not 
 
 from __future__ import annotations
 
-import math
 import os
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy
@@ -24,8 +22,10 @@ from chainrule.optim import Optimizer
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.tensor import Tensor
 from chainrule.train.callbacks.base import Callback
+from chainrule.train.callbacks.lr_scheduler import LearningRateScheduler
 from chainrule.train.checkpoint import load_train_state, restore_train_state, save_train_state, train_state
 from chainrule.train.history import History
+from chainrule.train.state import TrainerState
 
 
 class Trainer:
@@ -33,7 +33,9 @@ class Trainer:
 
     Args:
         metrics: `chainrule.metrics.Metric`s, logged under `metric.name.lower()` (and `val_` + that).
-        scheduler: stepped once per epoch; a `ReduceLROnPlateau` is given the epoch's `val_loss`.
+        scheduler: stepped at each epoch's end (a `ReduceLROnPlateau` with the epoch's `val_loss`) by a
+            `LearningRateScheduler`, the one mechanism that changes the lr during a fit; its state is saved
+            under the checkpoint's `scheduler` entry.
         clip_grad_norm: rescale the gradients to at most this total 2-norm before each step.
         l1, l2: add `l1 * l1_penalty(params) + l2 * l2_penalty(params)` to the training loss (all
             parameters); the logged `loss` includes it, `val_loss` does not.
@@ -62,19 +64,44 @@ class Trainer:
         self.l2 = l2
         self.device = device
         self.history = History()
-        self.epoch = 0  # the epoch in progress, or the last one run; the next fit() continues from here
+        self.state = TrainerState()  # counters and the epoch in progress: what a checkpoint saves of the loop
         self.epochs = 0  # the last epoch of the fit in progress
-        self.batch = 0  # batches of the current epoch done
         self.batches_per_epoch = 0
-        self.global_step = 0  # optimizer steps over this trainer's life
-        self.stop_training = False
-        self.stop_reason: str | None = None
         self.train_loader: DataLoader | None = None
-        self._fit_start_epoch = 0
-        self._in_epoch = False
-        self._running: dict[str, float] = {}
-        self._clock = time.perf_counter()
-        self._deferred: list[Callable[[], None]] = []
+        self._ordered_callbacks: list[Callback] = []
+
+    @property
+    def scheduler(self) -> Any:
+        """The lr scheduler stepped at each epoch's end, by a LearningRateScheduler (the one lr mechanism)."""
+        return self._scheduler
+
+    @scheduler.setter
+    def scheduler(self, scheduler: Any) -> None:
+        self._scheduler = scheduler
+        self._scheduler_callback = None if scheduler is None else LearningRateScheduler(scheduler)
+
+    # The counters callbacks read and set (`trainer.stop_training = True`), kept in `state`.
+    epoch = property(lambda self: self.state.epoch, doc="The epoch in progress, or the last one run (from 1).")
+    batch = property(lambda self: self.state.batch, doc="Batches of the current epoch done.")
+    global_step = property(lambda self: self.state.global_step, doc="Optimizer steps over this trainer's life.")
+
+    @property
+    def stop_training(self) -> bool:
+        """Set it to True in a callback to stop after the current batch or epoch."""
+        return self.state.stop_training
+
+    @stop_training.setter
+    def stop_training(self, value: bool) -> None:
+        self.state.stop_training = value
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the fit stopped early, in words (set by the callback that stopped it)."""
+        return self.state.stop_reason
+
+    @stop_reason.setter
+    def stop_reason(self, value: str | None) -> None:
+        self.state.stop_reason = value
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self, train: Any, epochs: int, validation: Any = None, validation_split: float | None = None,
@@ -96,7 +123,9 @@ class Trainer:
             raise ValueError("Trainer.fit: pass either validation or validation_split, not both")
         if validation_split is not None:
             train, validation = self._split(train, validation_split)
-        if isinstance(self.scheduler, ReduceLROnPlateau) and validation is None:
+        plateaus = [callback.schedule for callback in self._all_callbacks()
+                    if isinstance(getattr(callback, "schedule", None), ReduceLROnPlateau)]
+        if plateaus and validation is None:
             raise ValueError(
                 "Trainer.fit: ReduceLROnPlateau is stepped with val_loss; pass validation or validation_split"
             )
@@ -105,22 +134,24 @@ class Trainer:
         validation_loader = None if validation is None else self._loader(validation, batch_size, False, "validation")
         self.train_loader = train_loader
         self.batches_per_epoch = len(train_loader)
-        self.stop_training = False
-        self.stop_reason = None
-        self._fit_start_epoch = self.epoch
-        self._in_epoch = False
-        self._deferred.clear()
+        self.state.stop_training = False
+        self.state.stop_reason = None
+        self.state.fit_start_epoch = self.state.epoch
+        self.state.in_epoch = False
+        # Callbacks run by descending priority (ties in the order given): those that change the training state,
+        # then writers, then ModelCheckpoint, which so saves every callback's state after the event.
+        self._ordered_callbacks = sorted(self._all_callbacks(), key=lambda callback: -callback.priority)
         self._call("on_fit_start")
         if state is not None:
             self.load_state_dict(state)
-        self.epochs = self._fit_start_epoch + epochs
+        self.epochs = self.state.fit_start_epoch + epochs
         try:
-            while not self.stop_training and (self._in_epoch or self.epoch < self.epochs):
-                if not self._in_epoch:
+            while not self.state.stop_training and (self.state.in_epoch or self.state.epoch < self.epochs):
+                if not self.state.in_epoch:
                     self._start_epoch()
                 self._call("on_epoch_start", self.epoch)
                 if self.batch == 0:  # the lr this epoch trains with, once callbacks set it (a resume keeps its own)
-                    self._running["lr"] = self.optimizer.param_groups[0]["lr"]
+                    self.state.running["lr"] = self.optimizer.param_groups[0]["lr"]
                 logs = self._run_epoch(train_loader, validation_loader)
                 self.history.append(logs)
                 self._call("on_epoch_end", self.epoch, logs)
@@ -128,17 +159,18 @@ class Trainer:
             self._call("on_fit_end")
         return self.history
 
+    def _all_callbacks(self) -> list[Callback]:
+        scheduler = [] if self._scheduler_callback is None else [self._scheduler_callback]
+        return [*self.callbacks, *scheduler]
+
     def _start_epoch(self) -> None:
-        self.epoch += 1
-        self.batch = 0
-        self._in_epoch = True
-        self._running = {"loss_sum": 0.0, "samples": 0, "seconds": 0.0, "lr": 0.0}
+        self.state.start_epoch()
         for metric in self.metrics:
             metric.reset()
 
     def _run_epoch(self, train_loader: DataLoader, validation_loader: DataLoader | None) -> dict[str, Any]:
-        running = self._running
-        self._clock = time.perf_counter() - running["seconds"]  # the epoch's time so far survives a resume
+        state = self.state
+        state.start_clock()  # the epoch's time so far survives a resume
         self.model.train()
         batches = iter(train_loader) if self.batch < self.batches_per_epoch else iter(())
         for batch in batches:
@@ -150,44 +182,36 @@ class Trainer:
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
-            self.global_step += 1
-            self.batch += 1
             batch_loss, batch_size = loss.item(), len(targets)
-            running["loss_sum"] += batch_loss * batch_size
-            running["samples"] += batch_size
+            state.add_batch(batch_loss, batch_size)
             for metric in self.metrics:
                 metric.update(outputs.detach(), targets)
             self._call("on_batch_end", self.batch, {"loss": batch_loss, "batch_size": batch_size})
-            if self.stop_training:
+            if state.stop_training:
                 break
-        samples = running["samples"]
-        logs: dict[str, Any] = {"epoch": self.epoch, "loss": self.running_loss}
+        samples = state.running["samples"]
+        logs: dict[str, Any] = {"epoch": state.epoch, "loss": state.running_loss}
         logs.update(self._computed_metrics(""))
         if validation_loader is not None:
             logs.update(self._evaluate(validation_loader, prefix="val_"))
-        if isinstance(self.scheduler, ReduceLROnPlateau):
-            self.scheduler.step(logs["val_loss"])
-        elif self.scheduler is not None:
-            self.scheduler.step()
         seconds = self.epoch_seconds()
-        logs.update(lr=running["lr"], seconds=seconds, samples_per_second=samples / seconds)
-        self._in_epoch = False
+        logs.update(lr=state.running["lr"], seconds=seconds, samples_per_second=samples / seconds)
+        state.in_epoch = False
         return logs
 
     def epoch_seconds(self) -> float:
         """Seconds spent in the current epoch so far (across a resume)."""
-        return time.perf_counter() - self._clock
+        return self.state.epoch_seconds()
 
     @property
     def running_loss(self) -> float:
         """The mean training loss of the current epoch's batches so far (across a resume); NaN before the first."""
-        samples = self._running.get("samples", 0)
-        return self._running["loss_sum"] / samples if samples else math.nan
+        return self.state.running_loss
 
     @property
     def epoch_samples(self) -> int:
         """Training samples seen in the current epoch so far (across a resume)."""
-        return self._running.get("samples", 0)
+        return self.state.running.get("samples", 0)
 
     def _penalised(self, loss: Tensor) -> Tensor:
         if self.l1:
@@ -244,14 +268,8 @@ class Trainer:
 
     # -- helpers ------------------------------------------------------------------------------------
     def _call(self, hook: str, *args: Any) -> None:
-        for callback in self.callbacks:
+        for callback in self._ordered_callbacks:
             getattr(callback, hook)(self, *args)
-        while self._deferred:
-            self._deferred.pop(0)()
-
-    def after_callbacks(self, action: Callable[[], None]) -> None:
-        """Run `action` once every callback has handled the current event (how checkpoints see all their states)."""
-        self._deferred.append(action)
 
     # -- checkpoints --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

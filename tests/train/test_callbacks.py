@@ -130,3 +130,84 @@ def test_terminate_on_nan_catches_a_diverging_lr(capsys: pytest.CaptureFixture[s
     assert trainer.stop_reason.startswith("TerminateOnNaN: loss is ")
     assert trainer.stop_reason.split("loss is ")[1].split(" ")[0] in ("nan", "inf")
     assert "; stopping" in capsys.readouterr().out
+
+
+# -- declared order ---------------------------------------------------------------------------------------
+def test_callbacks_run_by_priority_then_in_the_order_given(tmp_path) -> None:
+    from chainrule.train import CSVLogger, ModelCheckpoint, ProgressBar
+
+    calls: list[str] = []
+
+    class Spy(Callback):
+        def __init__(self, name: str, priority: int | None = None) -> None:
+            self.name = name
+            if priority is not None:
+                self.priority = priority
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            calls.append(self.name)
+
+    checkpoint = ModelCheckpoint(tmp_path, monitor="loss")
+    csv = CSVLogger(tmp_path / "history.csv")
+    bar = ProgressBar(file=open(tmp_path / "bar.txt", "w"))  # noqa: SIM115 - closed with the test's tmp_path
+    for callback, name in ((checkpoint, "checkpoint"), (csv, "csv"), (bar, "bar")):
+        callback.on_epoch_end = lambda trainer, epoch, logs, _name=name, _hook=callback.on_epoch_end: (
+            calls.append(_name), _hook(trainer, epoch, logs))
+    trainer = _trainer([checkpoint, Spy("late", priority=-1), csv, Spy("first"), bar, Spy("second")])
+    trainer.fit(_data(), epochs=1)
+    assert calls == ["first", "second", "csv", "bar", "checkpoint", "late"]
+    assert [type(callback).__name__ for callback in trainer.callbacks][:2] == ["ModelCheckpoint", "Spy"]  # as given
+
+
+def test_a_checkpoint_listed_first_still_saves_the_state_of_callbacks_after_it(tmp_path) -> None:
+    from chainrule.train import ModelCheckpoint
+    from chainrule.train.checkpoint import load_train_state
+
+    class Counter(Callback):
+        def on_fit_start(self, trainer):
+            self.count = 0
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            self.count += 1
+
+        def state_dict(self):
+            return {"count": self.count}
+
+    trainer = _trainer([ModelCheckpoint(tmp_path, monitor="loss"), Counter()])
+    trainer.fit(_data(), epochs=3)
+    state = load_train_state(tmp_path / "last.safetensors")
+    assert state["callbacks"][1]["state"] == {"count": 3} and state["trainer"]["epoch"] == 3
+
+
+# -- one mechanism for the learning rate --------------------------------------------------------------------
+def test_a_scheduler_in_the_trainer_or_in_a_callback_gives_the_same_learning_rates() -> None:
+    from chainrule.train import LearningRateScheduler
+
+    def rates(use_callback: bool) -> list[float]:
+        chainrule.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 2))
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+        scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+        if use_callback:
+            trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, callbacks=[LearningRateScheduler(scheduler)])
+        else:
+            trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, scheduler=scheduler)
+        return trainer.fit(_data(), epochs=5)["lr"]
+
+    assert rates(True) == rates(False) == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_trainer_state_round_trips_and_counts_batches() -> None:
+    from chainrule.train.state import TrainerState
+
+    state = TrainerState()
+    state.start_epoch()
+    state.add_batch(2.0, 4)
+    state.add_batch(1.0, 4)
+    assert (state.epoch, state.batch, state.global_step, state.running_loss) == (1, 2, 2, 1.5)
+    saved = state.state_dict()
+    assert saved["running"]["seconds"] >= 0 and "_clock" not in saved
+    restored = TrainerState()
+    restored.load_state_dict(saved)
+    assert restored.state_dict() | {"running": None} == saved | {"running": None}
+    assert restored.running == saved["running"]

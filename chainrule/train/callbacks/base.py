@@ -14,7 +14,7 @@ class Callback:
     run continues after batch k), `batches_per_epoch` and `global_step` tell where training is. Set
     `trainer.stop_training = True` to stop after the current batch or epoch, and `trainer.stop_reason` to
     say why. Reset state in `on_fit_start` so one instance can be reused; return in `state_dict()` what a
-    resumed run must remember. A custom callback:
+    resumed run must remember; set `priority` to run before or after others (see below). A custom callback:
 
         class PrintBestLoss(Callback):
             def on_fit_start(self, trainer):
@@ -27,6 +27,13 @@ class Callback:
 
         trainer = Trainer(model, loss, optimizer, callbacks=[PrintBestLoss()])
     """
+
+    # At every event callbacks run by descending priority, ties in the order given: those that change the
+    # training state (the default: early stopping, lr schedules, yours), then WRITER callbacks that record or
+    # show it (CSV, TensorBoard, progress), then CHECKPOINT (ModelCheckpoint), which saves every callback's
+    # state after the event.
+    STATE, WRITER, CHECKPOINT = 200, 100, 0
+    priority: int = STATE
 
     def on_fit_start(self, trainer: Any) -> None:
         pass

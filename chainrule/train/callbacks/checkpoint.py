@@ -36,6 +36,8 @@ class ModelCheckpoint(Callback):
         >>> trainer = Trainer(model, loss, optimizer, callbacks=[ModelCheckpoint("run/checkpoints", every_n_steps=100)])
     """
 
+    priority = Callback.CHECKPOINT  # last at every event: the saved state includes every callback's handling of it
+
     def __init__(self, directory: str | os.PathLike = "checkpoints", monitor: str = "val_loss", mode: str = "auto",
                  save_best: bool = True, save_last: bool = True, every_n_steps: int = 0) -> None:
         if not isinstance(every_n_steps, int) or every_n_steps < 0:
@@ -80,8 +82,7 @@ class ModelCheckpoint(Callback):
 
     def _save_last(self, trainer: Any, loss: float, when: str) -> None:
         if self._healthy(trainer, loss, when):
-            # Written once every callback has seen this event, so their saved states include it.
-            trainer.after_callbacks(lambda: trainer.save_checkpoint(self.last_path))
+            trainer.save_checkpoint(self.last_path)
 
     def _healthy(self, trainer: Any, loss: float, when: str) -> bool:
         """False (and a note in `skipped`) when the loss or any weight is NaN/inf: keep the last good files."""

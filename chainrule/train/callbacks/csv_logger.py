@@ -20,6 +20,8 @@ class CSVLogger(Callback):
         >>> trainer = Trainer(model, loss, optimizer, callbacks=[CSVLogger("runs/exp1/history.csv")])
     """
 
+    priority = Callback.WRITER
+
     def __init__(self, filename: str | os.PathLike[str], separator: str = ",") -> None:
         if not isinstance(separator, str) or len(separator) != 1 or separator in "\"\r\n":
             raise ValueError(

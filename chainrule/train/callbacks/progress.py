@@ -28,6 +28,8 @@ class ProgressBar(Callback):
         >>> trainer = Trainer(model, loss, optimizer, metrics=[Accuracy()], callbacks=[ProgressBar()])
     """
 
+    priority = Callback.WRITER
+
     def __init__(self, file: TextIO | None = None, force: bool | None = None) -> None:
         try:
             from tqdm import tqdm

@@ -25,6 +25,8 @@ class TensorBoardLogger(Callback):
         $ tensorboard --logdir runs
     """
 
+    priority = Callback.WRITER
+
     def __init__(self, log_dir: str | os.PathLike[str], every_n_steps: int = 0) -> None:
         if not isinstance(every_n_steps, int) or isinstance(every_n_steps, bool) or every_n_steps < 0:
             raise ValueError(

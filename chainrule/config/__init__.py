@@ -9,14 +9,23 @@
     >>> callbacks = build_callbacks(config, RunDirectory(f"runs/{config['name']}"))
 
 Every problem in a config is a ConfigError naming the file, the key path and the fix, all of them at once:
-`mlp.toml: [optimizer] lr: expected a number, got "fast" (a string)`.
+`mlp.toml: [optimizer] lr: expected a number, got "fast" (a string)`. What a config may name, and the
+arguments, types and defaults it accepts, come from the classes' signatures (`registry`);
+`python -m chainrule.config.reference` writes them to docs/config-reference.md.
 """
 
-from chainrule.config.build import build_callbacks, build_loss, build_metrics, build_model, build_optimizer
-from chainrule.config.data import build_data, num_classes
-from chainrule.config.defaults import DEFAULT_CONFIG
+from chainrule.config.build import (
+    build_callbacks,
+    build_data,
+    build_loss,
+    build_metrics,
+    build_model,
+    build_optimizer,
+    num_classes,
+)
 from chainrule.config.errors import ConfigError
 from chainrule.config.loading import load_config, to_toml
+from chainrule.config.schema import DEFAULT_CONFIG
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -1,8 +1,8 @@
-"""Build the objects a resolved config describes: model, loss, metrics, optimizer and scheduler, callbacks.
+"""Build what a resolved config describes: data splits, model, loss, metrics, optimizer and scheduler, callbacks.
 
-Each builder checks the config first (so a hand-written dict gets the same messages as a file), and
-reports an error raised by a class's own `__init__` as a ConfigError under the key path that gave it.
-The caller seeds the generators (`chainrule.manual_seed(config["seed"])`) before `build_model`.
+Each builder checks the config first (so a hand-written dict gets the same messages as a file), and reports
+an error raised by a class's own `__init__` as a ConfigError under the key path that gave it. The caller
+seeds the generators (`chainrule.manual_seed(config["seed"])`) before `build_model`.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from typing import Any
 
 import numpy
 
-from chainrule import metrics as metric_classes
-from chainrule import nn
-from chainrule.config import arguments as registry
-from chainrule.config.defaults import CLASSIFICATION_METRICS, metric_name
+from chainrule import backend, nn
+from chainrule.config import registry
 from chainrule.config.errors import ConfigError, KeyPath, where
 from chainrule.config.schema import resolved_config
 from chainrule.creation import as_tensor
+from chainrule.data import Dataset, Subset, TensorDataset, random_split, stratified_split
 from chainrule.metrics import Metric
 from chainrule.optim import Optimizer
 from chainrule.run import RunDirectory
+from chainrule.tensor import Tensor
 
 _TUPLE_LAYERS = (*registry.RECURRENT_LAYERS, "LSTMCell")  # forward returns (output, state)
 
@@ -54,6 +54,86 @@ class RecurrentSequential(nn.Sequential):
         return f"last_step={sorted(self.last_step)}" if self.last_step else ""
 
 
+def build_data(config: Mapping[str, Any]) -> tuple[Dataset, Dataset | None, Dataset | None]:
+    """(train, validation, test): `test_split` of the data held out, then `validation_split` of the rest.
+
+    Class labels (1-D integers) are split stratified, other targets at random; the seeds come from
+    `config["seed"]`, so the same config always gives the same split. A fraction of 0 gives None.
+
+        >>> train, validation, test = build_data(load_config())
+    """
+    config = resolved_config(config)
+    data, seed = config["data"], config["seed"]
+    dataset = _load(data)
+    train, test = _hold_out(dataset, data["test_split"], seed, "test_split")
+    train, validation = _hold_out(train, data["validation_split"], seed + 1, "validation_split")
+    return train, validation, test
+
+
+def num_classes(dataset: Any) -> int | None:
+    """The number of classes, max label + 1, for integer labels (the last element of a sample); None otherwise.
+
+        >>> num_classes(digits())
+        10
+    """
+    labels = _labels(dataset)
+    if labels.dtype.kind not in "iu" or labels.size == 0:
+        return None
+    return int(labels.max()) + 1
+
+
+def _load(data: dict[str, Any]) -> TensorDataset:
+    """The whole dataset of the [data] source; a loader's error is a ConfigError naming the key."""
+    source = next(key for key in registry.SOURCE_KEYS if key in data)
+    try:
+        if source == "dataset":
+            return registry.DATASETS[data["dataset"]](**data["options"])
+        files = data[source] if isinstance(data[source], list) else [data[source]]
+        arguments = {key: data[key] for key in registry.SOURCE_KEYS[source] if key in data}
+        return registry.LOADERS[source](*files, **arguments)
+    except (ValueError, TypeError, KeyError, FileNotFoundError) as error:  # TypeError: a csv delimiter of 2
+        key = ("data", "options") if source == "dataset" else ("data", source)
+        label = data["dataset"] if source == "dataset" else None
+        message = error.args[0] if error.args else str(error)
+        raise ConfigError(f"{where(key, label)}: {message}") from error
+
+
+def _hold_out(dataset: TensorDataset, fraction: float, seed: int, key: str) -> tuple[TensorDataset, Any]:
+    """(kept, held out) with `fraction` of the samples held out; (dataset, None) for a fraction of 0."""
+    if fraction == 0:
+        return dataset, None
+    labels = _labels(dataset)
+    total = len(labels)
+    if labels.ndim == 1 and labels.dtype.kind in "iu":
+        kept, held = stratified_split(labels, 1.0 - fraction, seed=seed)
+    else:
+        held_count = round(total * fraction)
+        kept, held = random_split(labels, [total - held_count, held_count], numpy.random.default_rng(seed))
+    if len(kept) == 0 or len(held) == 0:
+        raise ConfigError(f"[data] {key}: {fraction:g} of {total} samples holds out {len(held)} and keeps "
+                          f"{len(kept)}; both need at least one sample, so change {key} (0 holds out nothing)")
+    return _take(dataset, kept.indices), _take(dataset, held.indices)
+
+
+def _take(dataset: TensorDataset, indices: list[int]) -> TensorDataset:
+    """The samples at `indices` as a TensorDataset, which the DataLoader batches by fancy indexing."""
+    index = numpy.asarray(indices, dtype=numpy.int64)
+    return TensorDataset(*(tensor.data[index] for tensor in dataset.tensors))
+
+
+def _labels(dataset: Any) -> numpy.ndarray:
+    """The last element of every sample as one host array."""
+    if isinstance(dataset, TensorDataset):
+        return numpy.asarray(backend.move(dataset.tensors[-1].data, backend.CPU))
+    if isinstance(dataset, Subset):
+        return _labels(dataset.dataset)[numpy.asarray(dataset.indices, dtype=numpy.int64)]
+    labels = []
+    for index in range(len(dataset)):
+        label = dataset[index][-1]
+        labels.append(backend.move(label.data, backend.CPU) if isinstance(label, Tensor) else label)
+    return numpy.asarray(labels)
+
+
 def build_model(config: Mapping[str, Any]) -> nn.Module:
     """The [model] layers as a `chainrule.nn.Sequential` (a RecurrentSequential with recurrent layers).
 
@@ -62,9 +142,9 @@ def build_model(config: Mapping[str, Any]) -> nn.Module:
     layers = resolved_config(config, require_model=True)["model"]["layers"]
     modules, last_step = [], set()
     for index, entry in enumerate(layers):
-        name = entry["type"]
-        layer_arguments = {key: value for key, value in entry.items() if key not in ("type", "output")}
-        modules.append(_construct(registry.layer_classes()[name], layer_arguments, ("model", "layers", index), name))
+        arguments = {key: value for key, value in entry.items() if key not in ("type", "output")}
+        path = ("model", "layers", index)
+        modules.append(_construct(registry.LAYERS[entry["type"]], arguments, path, entry["type"]))
         if entry.get("output") == "last":
             last_step.add(str(index))
     if any(entry["type"] in _TUPLE_LAYERS for entry in layers):
@@ -74,10 +154,8 @@ def build_model(config: Mapping[str, Any]) -> nn.Module:
 
 def build_loss(config: Mapping[str, Any]) -> nn.Module:
     """The [training] loss: `"MSELoss"` or `{ type = "CrossEntropyLoss", label_smoothing = 0.1 }`."""
-    entry = resolved_config(config)["training"]["loss"]
-    name = entry if isinstance(entry, str) else entry["type"]
-    loss_arguments = {} if isinstance(entry, str) else {key: value for key, value in entry.items() if key != "type"}
-    return _construct(registry.loss_classes()[name], loss_arguments, ("training", "loss"), name)
+    name, arguments = _type_and_arguments(resolved_config(config)["training"]["loss"])
+    return _construct(registry.LOSSES[name], arguments, ("training", "loss"), name)
 
 
 def build_metrics(config: Mapping[str, Any], num_classes: int | None) -> list[Metric]:
@@ -88,34 +166,21 @@ def build_metrics(config: Mapping[str, Any], num_classes: int | None) -> list[Me
     """
     metrics = []
     for index, entry in enumerate(resolved_config(config)["training"]["metrics"]):
-        kind, options = (entry, {}) if isinstance(entry, str) else (entry["type"], entry)
+        kind, options = _type_and_arguments(entry)
         path = ("training", "metrics", index)
-        if kind in CLASSIFICATION_METRICS and num_classes is None:
+        if kind not in registry.REGRESSION_METRICS and num_classes is None:
             raise ConfigError(f"{where(path)}: {kind} needs integer class labels, but the training targets are "
                               "floats (a regression task); use mae, mse, rmse or r2")
-        metrics.append(_metric(kind, options, metric_name(entry), num_classes, path))
-    return metrics
-
-
-def _metric(kind: str, options: dict[str, Any], name: str, num_classes: int | None, path: KeyPath) -> Metric:
-    threshold = options.get("threshold", 0.5)
-    if kind == "accuracy":
-        return metric_classes.Accuracy(threshold=threshold, name=name)
-    if kind == "top_k_accuracy":
-        k = options.get("k", 5)
-        if k > num_classes:
-            raise ConfigError(f"{where(path)}: k = {k} is more than the {num_classes} classes; choose k < "
+        function = registry.METRICS[kind]
+        options = {**registry.defaults(function, registry.METRIC_GIVEN), **options, "name": registry.metric_name(entry)}
+        top_k = options.get("k", options.get("top_k", 1))
+        if num_classes is not None and top_k > num_classes:
+            raise ConfigError(f"{where(path)}: k = {top_k} is more than the {num_classes} classes; choose k < "
                               f"{num_classes} (k = {num_classes} is always right)")
-        return metric_classes.Accuracy(top_k=k, name=name)
-    if kind in ("precision", "recall", "f1"):
-        cls = {"precision": metric_classes.Precision, "recall": metric_classes.Recall,
-               "f1": metric_classes.F1Score}[kind]
-        arguments = {"num_classes": num_classes, "average": options.get("average", "macro"), "threshold": threshold,
-                     "name": name}
-        return _construct(cls, arguments, path, kind)
-    regression = {"mae": metric_classes.MeanAbsoluteError, "mse": metric_classes.MeanSquaredError,
-                  "rmse": metric_classes.RootMeanSquaredError, "r2": metric_classes.R2Score}
-    return regression[kind](name=name)
+        if "num_classes" in registry.signature(function)[0]:
+            options["num_classes"] = num_classes
+        metrics.append(_construct(function, options, path, kind))
+    return metrics
 
 
 def build_optimizer(config: Mapping[str, Any], model: nn.Module) -> tuple[Optimizer, Any]:
@@ -123,20 +188,14 @@ def build_optimizer(config: Mapping[str, Any], model: nn.Module) -> tuple[Optimi
 
         >>> optimizer, scheduler = build_optimizer(config, model)
     """
-    section = resolved_config(config)["optimizer"]
-    name = section["type"]
-    optimizer_arguments = {key: value for key, value in section.items() if key not in ("type", "scheduler")}
-    if isinstance(optimizer_arguments.get("betas"), list):
-        optimizer_arguments["betas"] = tuple(optimizer_arguments["betas"])
-    optimizer = _construct(registry.optimizer_classes()[name], optimizer_arguments, ("optimizer",), name,
-                           model.parameters())
-    if "scheduler" not in section:
+    section = dict(resolved_config(config)["optimizer"])
+    scheduler = section.pop("scheduler", None)
+    name, arguments = _type_and_arguments(section)
+    optimizer = _construct(registry.OPTIMIZERS[name], arguments, ("optimizer",), name, model.parameters())
+    if scheduler is None:
         return optimizer, None
-    entry = section["scheduler"]
-    scheduler_arguments = {key: value for key, value in entry.items() if key != "type"}
-    scheduler = _construct(registry.scheduler_classes()[entry["type"]], scheduler_arguments,
-                           ("optimizer", "scheduler"), entry["type"], optimizer)
-    return optimizer, scheduler
+    name, arguments = _type_and_arguments(scheduler)
+    return optimizer, _construct(registry.SCHEDULERS[name], arguments, ("optimizer", "scheduler"), name, optimizer)
 
 
 def build_callbacks(config: Mapping[str, Any], run_dir: RunDirectory | str | os.PathLike) -> list[Any]:
@@ -150,46 +209,33 @@ def build_callbacks(config: Mapping[str, Any], run_dir: RunDirectory | str | os.
     if not isinstance(run_dir, RunDirectory):
         run_dir = RunDirectory(run_dir)
     callbacks = []
-    # Imported here: the logging callbacks pull in optional libraries (tqdm, tensorboardX).
-    if section["terminate_on_nan"]:
-        from chainrule.train.callbacks.terminate_on_nan import TerminateOnNaN
-        callbacks.append(TerminateOnNaN())
-    if section["early_stopping"]:
-        from chainrule.train.callbacks.early_stopping import EarlyStopping
-        callbacks.append(_construct(EarlyStopping, section["early_stopping"], ("callbacks", "early_stopping"), None))
-    if section["model_checkpoint"]:
-        from chainrule.train.callbacks.checkpoint import ModelCheckpoint
-        callbacks.append(_construct(ModelCheckpoint, {"directory": run_dir.checkpoints,
-                                                      **section["model_checkpoint"]},
-                                    ("callbacks", "model_checkpoint"), None))
-    if section["csv_logger"]:
-        from chainrule.train.callbacks.csv_logger import CSVLogger
-        callbacks.append(CSVLogger(run_dir.history))
-    if section["tensorboard"]:
-        from chainrule.train.callbacks.tensorboard import TensorBoardLogger
-        callbacks.append(_construct(TensorBoardLogger, {"log_dir": run_dir.tensorboard, **section["tensorboard"]},
-                                    ("callbacks", "tensorboard"), None))
-    if section["progress_bar"]:
-        from chainrule.train.callbacks.progress import ProgressBar
-        callbacks.append(ProgressBar())
+    for key, (cls, run_files) in registry.CALLBACKS.items():
+        if section[key] is not False:
+            arguments = {} if section[key] is True else dict(section[key])
+            arguments.update({name: getattr(run_dir, attribute) for name, attribute in run_files.items()})
+            callbacks.append(_construct(cls, arguments, ("callbacks", key), None))
     return callbacks
+
+
+def _type_and_arguments(entry: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """("CrossEntropyLoss", {}) of a bare name; (type, the other keys) of a table."""
+    if isinstance(entry, str):
+        return entry, {}
+    return entry["type"], {key: value for key, value in entry.items() if key != "type"}
 
 
 def _construct(cls: Callable[..., Any], arguments: dict[str, Any], path: KeyPath, label: str | None,
                *leading: Any) -> Any:
-    """`cls(*leading, **arguments)`, with TOML arrays turned into Tensors where the class takes a Tensor
-    (a loss's class `weight`); an error from `__init__` becomes a ConfigError naming the key path."""
+    """`cls(*leading, **arguments)`, with TOML arrays made the Tensor or tuple the type hint asks for (a loss's
+    class `weight`, Adam's `betas`); an error from `__init__` becomes a ConfigError naming the key path."""
+    parameters = registry.signature(cls)[0]
     try:
-        arguments = {key: _tensor_if_wanted(cls, key, value) for key, value in arguments.items()}
+        for key, value in arguments.items():
+            hint = parameters[key].hint if key in parameters else ""
+            if isinstance(value, list) and "Tensor" in hint:
+                arguments[key] = as_tensor(numpy.asarray(value, dtype=numpy.float32))
+            elif isinstance(value, list) and hint.startswith("tuple"):
+                arguments[key] = tuple(value)
         return cls(*leading, **arguments)
     except (ValueError, TypeError) as error:
         raise ConfigError(f"{where(path, label)}: {error}") from error
-
-
-def _tensor_if_wanted(cls: Callable[..., Any], key: str, value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    if "Tensor" in registry.annotation_text(cls, key):
-        return as_tensor(numpy.asarray(value, dtype=numpy.float32))
-    return value
-

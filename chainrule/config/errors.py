@@ -1,4 +1,4 @@
-"""ConfigError, and the helpers that word its messages: key paths, TOML type names, "did you mean" hints."""
+"""ConfigError, and the words of its messages: key paths, TOML kinds, "did you mean" hints."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-# The sections of a config file, in the order a resolved config lists them.
-SECTIONS = ("data", "model", "optimizer", "training", "callbacks")
+SECTIONS = ("data", "model", "optimizer", "training", "callbacks")  # in the order a resolved config lists them
 
 KeyPath = tuple[str | int, ...]
 
@@ -30,7 +29,7 @@ class ConfigError(ValueError):
 
 
 def where(path: KeyPath, label: str | None = None) -> str:
-    """Render a key path the way the messages show it: `[model] layers[2] (Linear)`, `seed`."""
+    """A key path as the messages show it: `[model] layers[2] (Linear)`, `[callbacks] early_stopping.mode`."""
     if not path:
         return "config"
     head, rest = path[0], path[1:]
@@ -38,28 +37,24 @@ def where(path: KeyPath, label: str | None = None) -> str:
     for index, key in enumerate(rest):
         if isinstance(key, int):
             text += f"[{key}]"
-        elif index == 0 and head in SECTIONS:
-            text += f" {key}"  # [data] npz
         else:
-            text += f".{key}"  # [callbacks] early_stopping.patience
+            text += f" {key}" if index == 0 and head in SECTIONS else f".{key}"
     return f"{text} ({label})" if label else text
 
 
 class Problems:
-    """The problems found in one validation pass, each with its key path, raised together at the end."""
+    """The problems found in one pass over a config, each with its key path, raised together at the end."""
 
     def __init__(self) -> None:
         self.items: list[tuple[KeyPath, str]] = []
 
     def add(self, path: KeyPath, message: str, label: str | None = None, detail: str | None = None) -> None:
-        """Record `<key path> (<label>) <detail>: <message>`, e.g. `[model] layers[2] (Linear) in_features: ...`.
-
-        `label` is the class a table names; `detail` an argument of it, shown after the label.
-        """
+        """Record `<key path> (<label>) <detail>: <message>`: `label` is the class a table names, `detail`
+        an argument of it (`[model] layers[2] (Linear) in_features: ...`)."""
         text = where(path, label)
         if detail is not None:
             text, path = f"{text} {detail}", (*path, detail)
-        self.add_line(path, f"{text}: {message}")
+        self.items.append((path, f"{text}: {message}"))
 
     def add_line(self, path: KeyPath, line: str) -> None:
         """Record a problem worded in full (`[trainng]: unknown section; ...`)."""
@@ -75,8 +70,8 @@ class Problems:
         lines = []
         for path, line in self.items:
             for prefix, note in (notes or {}).items():
-                # A problem at or under the overridden key, or about a table holding it (a layer, `seed.x`'s
-                # seed) short of a whole section.
+                # At or under the overridden key, or about a table holding it (a layer, `seed.x`'s seed) short
+                # of a whole section.
                 holds_it = prefix[:len(path)] == path and not (len(path) == 1 and path[0] in SECTIONS)
                 if path[:len(prefix)] == prefix or holds_it:
                     line += f" ({note})"
@@ -85,32 +80,18 @@ class Problems:
         raise ConfigError(lines, source)
 
 
-def closest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to a misspelt `name` (difflib), or None when nothing is close."""
+def suggest(name: str, candidates: Iterable[str], form: str = "'{}'") -> str:
+    """'; did you mean 'x'?' for the candidate closest to a misspelt `name` (difflib), or '' when none is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def suggest(name: str, candidates: Iterable[str], quote: str = "'") -> str:
-    """'; did you mean 'x'?' for the closest candidate, or '' when nothing is close."""
-    match = closest(name, candidates)
-    return f"; did you mean {quote}{match}{quote}?" if match else ""
+    return f"; did you mean {form.format(matches[0])}?" if matches else ""
 
 
 def kind_of(value: Any) -> str:
-    """The TOML type of a parsed value: 'boolean', 'integer', 'float', 'string', 'array', 'table', ..."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
+    """The TOML kind of a parsed value: 'boolean', 'integer', 'float', 'string', 'array', 'table', ..."""
+    for kind, types in (("boolean", bool), ("integer", int), ("float", float), ("string", str),
+                        ("array", list | tuple), ("table", dict)):
+        if isinstance(value, types):
+            return kind
     return type(value).__name__  # TOML dates and times
 
 
@@ -119,12 +100,12 @@ def _article(noun: str) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as TOML writes it ("fast", true, [1, 2]) followed by its type: `"fast" (a string)`."""
+    """A value as TOML writes it, then its kind: `"fast" (a string)`."""
     return f"{literal(value)} ({_article(kind_of(value))})"
 
 
 def literal(value: Any) -> str:
-    """A value as TOML writes it, without its type: `"fast"`, `true`, `0.5`."""
+    """A value as TOML writes it: `"fast"`, `true`, `0.5`, `[1, 2]`."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -141,26 +122,28 @@ def literal(value: Any) -> str:
 
 
 def describe_kinds(kinds: Iterable[str]) -> str:
-    """{'float'} -> 'a number'; {'integer', 'array'} -> 'an integer or an array'."""
+    """{'float'} -> 'a number' (integers are accepted wherever floats are); {'integer', 'array'} -> 'an
+    integer or an array'."""
     names = set(kinds)
-    if "float" in names:  # integers are accepted wherever floats are
-        names -= {"integer", "float"}
-        names.add("number")
+    if "float" in names:
+        names = (names - {"integer", "float"}) | {"number"}
     order = ("boolean", "integer", "number", "string", "array", "table")
-    ordered = [name for name in order if name in names] + sorted(names - set(order))
+    ordered = [name for name in order if name in names] + sorted(names - set(order))  # dates and times last
     return " or ".join(_article(name) for name in ordered)
 
 
-def has_kind(value: Any, kinds: Iterable[str]) -> bool:
-    """Whether `value` is one of the TOML kinds (an integer counts as a float: TOML writes 1 for 1.0)."""
-    kind = kind_of(value)
-    return kind in kinds or (kind == "integer" and "float" in kinds)
+def describe_choices(choices: Sequence[str]) -> str:
+    """'"mean" or "sum"', or 'one of "auto", "min", "max"'."""
+    if len(choices) == 2:
+        return " or ".join(map(literal, choices))
+    return "one of " + ", ".join(map(literal, choices))
 
 
 def check_kind(problems: Problems, path: KeyPath, value: Any, *kinds: str, label: str | None = None,
                detail: str | None = None) -> bool:
-    """Record `expected <kinds>, got <value>` unless `value` is one of `kinds`; return whether it is."""
-    if has_kind(value, kinds):
+    """Record `expected <kinds>, got <value>` unless `value` is one of the TOML `kinds`; return whether it is."""
+    kind = kind_of(value)
+    if kind in kinds or (kind == "integer" and "float" in kinds):  # TOML writes 1 for 1.0
         return True
     problems.add(path, f"expected {describe_kinds(kinds)}, got {show(value)}", label, detail)
     return False

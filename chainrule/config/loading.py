@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chainrule.config.defaults import DATA_SOURCES, DEFAULT_CONFIG, SOURCE_KEYS
 from chainrule.config.errors import ConfigError, KeyPath, Problems, literal, show
-from chainrule.config.schema import resolve
+from chainrule.config.registry import SOURCE_KEYS
+from chainrule.config.schema import DEFAULT_CONFIG, resolve
 
 
 def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, Any] | None = None) -> dict:
@@ -64,7 +64,7 @@ def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], problems
             continue
         path = tuple(int(key) if key.isdigit() else key for key in dotted.split("."))
         value = _plain(value)
-        if len(path) == 2 and path[0] == "data" and path[1] in DATA_SOURCES:
+        if len(path) == 2 and path[0] == "data" and path[1] in SOURCE_KEYS:
             _drop_other_sources(raw, path[1])
             if path[1] != "dataset":
                 value = _absolute(value)  # a path given on the command line is relative to where it runs
@@ -74,12 +74,12 @@ def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], problems
 
 
 def _drop_other_sources(raw: dict[str, Any], source: str) -> None:
-    """An override naming a data source replaces the file's: a config reads exactly one."""
+    """An override naming a data source replaces the file's (a config reads exactly one), and its keys."""
     data = raw.get("data")
     if isinstance(data, dict):
         for other, keys in SOURCE_KEYS.items():
-            if other != source:
-                for key in (other, *keys):
+            for key in (other, *keys):
+                if other != source and key not in SOURCE_KEYS[source]:
                     data.pop(key, None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 
@@ -132,6 +133,14 @@ def test_build_data_refuses_nonfinite_features_unless_allowed(tmp_path):
     assert numpy.isinf(numpy.concatenate([train.tensors[0].data, test.tensors[0].data])).sum() == 1
 
 
+def test_a_loaders_arguments_are_data_keys(tmp_path):
+    (tmp_path / "train.csv").write_text("a,label\n" + "".join(f"{i},{i % 3}\n" for i in range(12)))
+    data = {"csv": str(tmp_path / "train.csv"), "test_split": 0.5, "validation_split": 0}
+    assert num_classes(build_data(_config(data=data))[0]) == 3
+    train, _, _ = build_data(_config(data={**data, "classification": False}))  # load_csv(classification=False)
+    assert num_classes(train) is None and _labels(train).dtype == numpy.float32
+
+
 def test_a_loader_error_is_a_config_error_naming_the_key(tmp_path):
     numpy.savez(tmp_path / "train.npz", a=numpy.zeros((4, 2)), y=numpy.zeros(4))
     with pytest.raises(ConfigError, match=r"^\[data\] npz: train\.npz has no array 'x'; its keys are: a, y$"):
@@ -235,6 +244,13 @@ def test_build_optimizer_and_scheduler():
     assert isinstance(adam, Adam) and adam.param_groups[0]["betas"] == (0.8, 0.9) and none is None
 
 
+def test_a_given_optimizer_takes_its_class_defaults():
+    config = load_config(None, {"optimizer": {"type": "SGD"}})
+    assert config["optimizer"] == {"type": "SGD"}  # nothing of the built-in config's Adam(lr=0.002) carried over
+    optimizer, _ = build_optimizer(config, build_model(config))
+    assert optimizer.param_groups[0]["lr"] == inspect.signature(SGD).parameters["lr"].default
+
+
 def test_an_error_from_an_optimizers_init_names_the_section():
     model = build_model(_config())
     with pytest.raises(ConfigError) as caught:
@@ -257,7 +273,7 @@ def test_build_callbacks_in_order_with_files_under_the_run_folder(tmp_path):
         TerminateOnNaN, EarlyStopping, ModelCheckpoint, CSVLogger, TensorBoardLogger, ProgressBar]
     early_stopping, checkpoint, csv_logger = callbacks[1:4]
     assert (early_stopping.monitor, early_stopping.patience, early_stopping.restore_best_weights) == (
-        "val_loss", 2, True)
+        "val_loss", 2, False)  # the keys left out take the class's defaults
     assert checkpoint.directory == tmp_path / "checkpoints"
     assert csv_logger.filename == tmp_path / "history.csv"
     none = load_config(None, {f"callbacks.{key}": False for key in config["callbacks"]})

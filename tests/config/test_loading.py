@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from chainrule.config import DEFAULT_CONFIG, ConfigError, load_config, to_toml
+from chainrule.metrics import F1Score
+from chainrule.train.callbacks import EarlyStopping, TensorBoardLogger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "configs"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.toml"))
@@ -48,6 +51,20 @@ def test_user_file_takes_the_defaults_it_leaves_out(tmp_path):
     assert config["data"] == DEFAULT_CONFIG["data"]  # no [data]: the digits
     assert config["optimizer"] == DEFAULT_CONFIG["optimizer"]
     assert config["training"]["epochs"] == DEFAULT_CONFIG["training"]["epochs"]
+
+
+def test_arguments_left_out_take_the_class_defaults(tmp_path):
+    text = '[callbacks]\nearly_stopping = true\ntensorboard = {}\n[training]\nmetrics = [{ type = "f1" }]\n' + _MODEL
+    config = load_config(_write(tmp_path, text))
+
+    def defaults(cls, *given):
+        return {name: parameter.default for name, parameter in inspect.signature(cls).parameters.items()
+                if name not in given}
+
+    assert config["callbacks"]["early_stopping"] == defaults(EarlyStopping)  # patience 0, restore_best_weights false
+    assert config["callbacks"]["tensorboard"] == defaults(TensorBoardLogger, "log_dir")
+    assert config["training"]["metrics"] == [{"type": "f1", **defaults(F1Score, "num_classes", "name")}]
+    assert config["callbacks"]["terminate_on_nan"] is True  # no arguments: on
 
 
 def test_a_file_without_model_is_an_error_naming_the_section(tmp_path):
@@ -178,6 +195,26 @@ ERROR_CASES = {
         '[optimizer]\nscheduler = { type = "LambdaLR" }\n' + _MODEL,
         "[optimizer] scheduler: LambdaLR takes Python functions or other schedulers, which a TOML file can't give; "
         "use one of: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau",
+    ),
+    "scheduler that needs other schedulers": (
+        '[optimizer]\nscheduler = { type = "SequentialLR", milestones = [2] }\n' + _MODEL,
+        "[optimizer] scheduler: SequentialLR takes Python functions or other schedulers, which a TOML file can't "
+        "give; use one of: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR, "
+        "ReduceLROnPlateau",
+    ),
+    "a value its Literal type hint leaves out": (
+        '[optimizer]\nscheduler = { type = "OneCycleLR", max_lr = 0.1, total_steps = 10, anneal_strategy = "cosine" }\n'
+        + _MODEL,
+        '[optimizer] scheduler (OneCycleLR) anneal_strategy: expected "cos" or "linear", got "cosine" (a string); did '
+        'you mean "cos"?',
+    ),
+    "a callback argument of the wrong type": (
+        '[callbacks]\nearly_stopping = { patience = 2.5 }\n' + _MODEL,
+        "[callbacks] early_stopping.patience: expected an integer, got 2.5 (a float)",
+    ),
+    "unknown callback argument": (
+        '[callbacks]\nearly_stopping = { patiense = 2 }\n' + _MODEL,
+        "[callbacks] early_stopping: unknown argument 'patiense' of EarlyStopping; did you mean 'patience'?",
     ),
     "two data sources": (
         '[data]\ndataset = "iris"\ncsv = "train.csv"\n' + _MODEL,

@@ -249,11 +249,15 @@ def test_runs_dir_without_write_permission(tmp_path: Path, capsys, monkeypatch) 
     assert os.listdir(locked) == []
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6])
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.3, 0.6])
 def test_ctrl_c_while_starting_is_one_line(tmp_path: Path, delay: float) -> None:
-    command = [sys.executable, "-m", "chainrule_console", "train", str(_config(tmp_path)),
-               "--runs-dir", str(tmp_path / "runs")]
+    # The child says when Python's own start-up and the import of the tiny entry-point module are over (the
+    # console script's first line; nothing of chainrule yet): from then on every Ctrl-C — while chainrule and
+    # NumPy import, the run is built or trains — must end in one line, never a traceback.
+    launcher = "import sys, chainrule_console\nprint('started', flush=True)\nsys.exit(chainrule_console.main())"
+    command = [sys.executable, "-c", launcher, "train", str(_config(tmp_path)), "--runs-dir", str(tmp_path / "runs")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "started"
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, error = process.communicate(timeout=120)

@@ -26,13 +26,6 @@ from chainrule.optim import lr_scheduler
 from chainrule.tensor import Tensor
 from chainrule.train import callbacks
 
-# Choices the classes' type hints don't state yet (`mode: str`, not a Literal); this table goes once they do.
-_UNSTATED_CHOICES = {
-    **{(cls, "mode"): ("auto", "min", "max") for cls in (callbacks.EarlyStopping, callbacks.ModelCheckpoint)},
-    **{(cls, "average"): ("macro", "micro", "weighted", "binary")
-       for cls in (metrics.Precision, metrics.Recall, metrics.F1Score)},
-}
-
 
 @dataclass(frozen=True)
 class Argument:
@@ -102,7 +95,6 @@ def signature(function: Callable[..., Any], given: tuple[str, ...] = ()) -> tupl
                                                parameter.POSITIONAL_ONLY):
             continue
         kinds, choices = _kinds(hints[name]) if name in hints else (None, None)
-        choices = choices or _UNSTATED_CHOICES.get((function, name))
         if kinds is None or kinds or parameter.default is REQUIRED:
             arguments[name] = Argument(_hint_text(hints.get(name, "")), kinds, choices, parameter.default)
     return arguments, open_ended

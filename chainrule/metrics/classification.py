@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy
 
 from chainrule.metrics.base import Metric, _check_lengths, _one_shot, _to_numpy
 
+Average = Literal["macro", "micro", "weighted", "binary"]  # None: one score per class
 _AVERAGES = ("macro", "micro", "weighted", "binary", None)
 
 
@@ -177,7 +178,7 @@ class _AveragedScore(_ConfusionMetric):
     """
 
     def __init__(
-        self, num_classes: int, average: str | None = "macro", threshold: float = 0.5, name: str | None = None
+        self, num_classes: int, average: Average | None = "macro", threshold: float = 0.5, name: str | None = None
     ) -> None:
         if average not in _AVERAGES:
             raise ValueError(
@@ -270,21 +271,21 @@ def accuracy(predictions: Any, targets: Any, top_k: int = 1, threshold: float = 
 
 
 def precision(
-    predictions: Any, targets: Any, num_classes: int, average: str | None = "macro", threshold: float = 0.5
+    predictions: Any, targets: Any, num_classes: int, average: Average | None = "macro", threshold: float = 0.5
 ) -> float | numpy.ndarray:
     """Precision of one batch; see `Precision`."""
     return _one_shot(Precision(num_classes, average, threshold), predictions, targets)
 
 
 def recall(
-    predictions: Any, targets: Any, num_classes: int, average: str | None = "macro", threshold: float = 0.5
+    predictions: Any, targets: Any, num_classes: int, average: Average | None = "macro", threshold: float = 0.5
 ) -> float | numpy.ndarray:
     """Recall of one batch; see `Recall`."""
     return _one_shot(Recall(num_classes, average, threshold), predictions, targets)
 
 
 def f1_score(
-    predictions: Any, targets: Any, num_classes: int, average: str | None = "macro", threshold: float = 0.5
+    predictions: Any, targets: Any, num_classes: int, average: Average | None = "macro", threshold: float = 0.5
 ) -> float | numpy.ndarray:
     """F1 score of one batch; see `F1Score`."""
     return _one_shot(F1Score(num_classes, average, threshold), predictions, targets)

@@ -10,7 +10,7 @@ from typing import Any
 from chainrule.backend import array_module
 from chainrule.io import save
 from chainrule.train.callbacks.base import Callback
-from chainrule.train.callbacks.early_stopping import improved, resolve_mode
+from chainrule.train.callbacks.early_stopping import Mode, improved, resolve_mode
 
 
 def _finite(array: Any) -> bool:
@@ -38,7 +38,7 @@ class ModelCheckpoint(Callback):
 
     priority = Callback.CHECKPOINT  # last at every event: the saved state includes every callback's handling of it
 
-    def __init__(self, directory: str | os.PathLike = "checkpoints", monitor: str = "val_loss", mode: str = "auto",
+    def __init__(self, directory: str | os.PathLike = "checkpoints", monitor: str = "val_loss", mode: Mode = "auto",
                  save_best: bool = True, save_last: bool = True, every_n_steps: int = 0) -> None:
         if not isinstance(every_n_steps, int) or every_n_steps < 0:
             raise ValueError(f"ModelCheckpoint: every_n_steps must be an integer >= 0, got {every_n_steps!r}")

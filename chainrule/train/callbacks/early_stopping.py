@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from chainrule.tensor import Tensor
 from chainrule.train.callbacks.base import Callback
@@ -11,7 +11,10 @@ from chainrule.train.callbacks.base import Callback
 _HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1")
 
 
-def resolve_mode(mode: str, monitor: str, owner: str) -> str:
+Mode = Literal["auto", "min", "max"]  # auto: "max" for accuracy-like names, "min" otherwise
+
+
+def resolve_mode(mode: Mode, monitor: str, owner: str) -> str:
     """'min' or 'max' for `monitor`; 'auto' is 'max' when the name contains acc, auc, precision, recall or f1."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
@@ -35,7 +38,7 @@ class EarlyStopping(Callback):
         >>> trainer = Trainer(model, loss, optimizer, callbacks=[EarlyStopping("val_loss", patience=3)])
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: Mode = "auto",
                  restore_best_weights: bool = False) -> None:
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")

@@ -525,7 +525,15 @@ class Tensor:
         return _ops.where(condition, self, other)
 
     # -- reductions (chainrule.ops.reduction) ------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Sum over `dim`; `axis` and `keepdims` are NumPy's names for dim and keepdim, which PyTorch accepts
+        too (and which let a backward rule be written once for arrays and Tensors)."""
+        if axis is not None:
+            if dim is not None:
+                raise TypeError(f"sum() got both dim={dim!r} and axis={axis!r}; pass one of them")
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
         return _ops.sum(self, dim, keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:

@@ -1,13 +1,23 @@
 """`Function`: one differentiable operation, its forward on arrays and its backward right below it.
 
-An op subclasses `Function`, writes `forward(*arrays) -> array` and `backward(grad) -> grad per input`,
-and, to support higher-order gradients, `vjp(grad)` written with Tensor operations. `apply` runs forward
-and, when grad mode is on and an input requires grad, turns the instance into a graph node.
+An op subclasses `Function`, writes `forward(*arrays) -> array` and `backward(grad) -> grad per input`.
+`apply` runs forward and, when grad mode is on and an input requires grad, turns the instance into a
+graph node.
 
 What backward may read is declared, not guessed (as Chainer's `retain_inputs`): `saves_inputs = True`
 keeps the input arrays in `self.inputs`, `saves_output = True` keeps the result in `self.output`. Those
-are the arrays whose versions are checked at backward time, and what `input_tensors()` rebuilds for a
-differentiable backward. Anything else an op needs (a mask, a shape) it sets on `self` in `forward`.
+are the arrays whose versions are checked at backward time. Anything else an op needs (a mask, a shape)
+it sets on `self` in `forward`.
+
+A derivative is written once, for first and higher order alike: backward computes with what arrays and
+Tensors both have (operators, `.reshape`, `.swapaxes`, `.sum(axis=..., keepdims=...)`, `sum_to`,
+`broadcast_to`). The engine runs it on arrays; for create_graph it calls `vjp`, which runs the same
+backward with `grad`, `self.inputs` and `self.output` as graph-linked Tensors, so that the gradient it
+returns can be differentiated again. Anything else backward reads (`self.mask`) stays an array: a constant
+of that graph, right where it is locally constant in the inputs, as a mask is. An op whose backward needs
+array functions (`xp.where`, a scatter-add) overrides `vjp` with the same rule in Tensor operations, which
+build the saved values with `input_tensors()` and `output_tensor()`. chainrule's own ops are written once by
+default (each is checked in both modes by the tests); a custom op opts in with `differentiable_backward = True`.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from chainrule.backend import GRAD_MODE as _GRAD_MODE
+from chainrule.backend import array_module as _array_module
 from chainrule.backend import next_sequence as _next_sequence
 from chainrule.tensor import Tensor, _wrap
 
@@ -42,6 +53,9 @@ class Function:
 
     saves_inputs = False
     saves_output = False
+    # Whether backward also runs on Tensors (for create_graph). A custom op must opt in: a backward that calls
+    # xp.where or the like would silently treat its results as constants and give wrong second derivatives.
+    differentiable_backward = False
     is_view = False  # the output shares memory (and so its version counter) with input 0
     _is_function = True
     _hooks: list[Callable] | None = None
@@ -53,12 +67,39 @@ class Function:
     def backward(self, grad: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define backward")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "differentiable_backward" not in cls.__dict__ and cls.__module__.startswith("chainrule."):
+            # chainrule's ops are written once; tests/ops/test_differentiable_backward.py checks each in both modes
+            cls.differentiable_backward = True
+
     def vjp(self, grad: Tensor) -> Any:
-        """Differentiable backward (for create_graph); ops that support higher order override it."""
-        raise RuntimeError(
-            f"{self.name} does not support higher-order gradients (create_graph=True); "
-            "compute this part of the graph outside the create_graph pass"
-        )
+        """Differentiable backward (for create_graph): backward itself, run on Tensors.
+
+        While it runs, `self.inputs` and `self.output` hold the saved values as graph-linked Tensors (swapped
+        in here rather than read through an accessor method, so that plain backward pays nothing for it); the
+        graph its Tensor operations record is what a second backward differentiates. The swap changes the
+        node while backward runs, so two threads must not backward through one graph at the same time.
+        """
+        if not self.differentiable_backward:
+            raise RuntimeError(
+                f"{self.name} does not support higher-order gradients (create_graph=True): give it a vjp written "
+                "with Tensor operations, or set differentiable_backward = True if its backward uses only what "
+                "arrays and Tensors both have (operators, reshape, sum, ...)"
+            )
+        inputs = self.inputs if self.saves_inputs else None
+        output = self.output if self.saves_output else None
+        if inputs is not None:
+            self.inputs = self.input_tensors()
+        if output is not None:
+            self.output = self.output_tensor()
+        try:
+            return self.backward(grad)
+        finally:  # the arrays back: a later plain backward (retain_graph) reads them
+            if inputs is not None:
+                self.inputs = inputs
+            if output is not None:
+                self.output = output
 
     @property
     def name(self) -> str:
@@ -154,7 +195,7 @@ class Function:
 
 
 def sum_to(grad: Any, shape: tuple) -> Any:
-    """Sum `grad` over the axes that broadcasting expanded, so that it gets `shape` back."""
+    """Sum `grad` (an array or a Tensor) over the axes that broadcasting expanded, so that it gets `shape` back."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
@@ -165,3 +206,10 @@ def sum_to(grad: Any, shape: tuple) -> Any:
     if lead:
         result = result.reshape(shape)
     return result
+
+
+def broadcast_to(grad: Any, shape: tuple) -> Any:
+    """`grad` (an array or a Tensor) broadcast to `shape`, without copying: the transpose of `sum_to`."""
+    if grad.__class__ is Tensor:
+        return grad.expand(shape)
+    return _array_module(grad).broadcast_to(grad, shape)

@@ -35,9 +35,6 @@ class Add(Function):
             return grad, grad
         return sum_to(grad, x_shape), sum_to(grad, y_shape)
 
-    def vjp(self, grad):
-        return grad.sum_to_size(self.shapes[0]), grad.sum_to_size(self.shapes[1])
-
 
 class Sub(Function):
     """d(x - y)/dx = 1, d(x - y)/dy = -1."""
@@ -49,9 +46,6 @@ class Sub(Function):
     def backward(self, grad):
         grad_y = sum_to(-grad, self.shapes[1]) if self.parents[1] is not None else None
         return sum_to(grad, self.shapes[0]), grad_y
-
-    def vjp(self, grad):
-        return grad.sum_to_size(self.shapes[0]), (-grad).sum_to_size(self.shapes[1])
 
 
 class Mul(Function):
@@ -72,10 +66,6 @@ class Mul(Function):
             grad_y = None if grad_y is None else sum_to(grad_y, y.shape)
         return grad_x, grad_y
 
-    def vjp(self, grad):
-        x, y = self.input_tensors()
-        return (grad * y).sum_to_size(x.shape), (grad * x).sum_to_size(y.shape)
-
 
 class Div(Function):
     """d(x / y)/dx = 1 / y, d(x / y)/dy = -x / y^2."""
@@ -90,11 +80,6 @@ class Div(Function):
         grad_x = grad / y
         grad_y = sum_to(-grad_x * x / y, y.shape) if self.parents[1] is not None else None
         return sum_to(grad_x, x.shape), grad_y
-
-    def vjp(self, grad):
-        x, y = self.input_tensors()
-        grad_x = grad / y
-        return grad_x.sum_to_size(x.shape), (-grad_x * x / y).sum_to_size(y.shape)
 
 
 class Pow(Function):
@@ -142,9 +127,6 @@ class Neg(Function):
     def backward(self, grad):
         return -grad
 
-    def vjp(self, grad):
-        return -grad
-
 
 class AddScalar(Function):
     """d(x + c)/dx = 1."""
@@ -156,9 +138,6 @@ class AddScalar(Function):
         return x + self.constant
 
     def backward(self, grad):
-        return grad
-
-    def vjp(self, grad):
         return grad
 
 
@@ -174,9 +153,6 @@ class RSubScalar(Function):
     def backward(self, grad):
         return -grad
 
-    def vjp(self, grad):
-        return -grad
-
 
 class MulScalar(Function):
     """d(c x)/dx = c."""
@@ -190,9 +166,6 @@ class MulScalar(Function):
     def backward(self, grad):
         return grad * self.constant
 
-    def vjp(self, grad):
-        return grad * self.constant
-
 
 class DivScalar(Function):
     """d(x / c)/dx = 1 / c."""
@@ -204,9 +177,6 @@ class DivScalar(Function):
         return x / self.constant
 
     def backward(self, grad):
-        return grad / self.constant
-
-    def vjp(self, grad):
         return grad / self.constant
 
 
@@ -224,10 +194,6 @@ class RDivScalar(Function):
 
     def backward(self, grad):
         return -grad * self.output / self.inputs[0]
-
-    def vjp(self, grad):
-        (x,) = self.input_tensors()
-        return -grad * self.output_tensor() / x
 
 
 class PowScalar(Function):
@@ -249,12 +215,6 @@ class PowScalar(Function):
             return grad * 0  # d/dx x^0 = 0, even at x = 0 where x^-1 is infinite
         return grad * self.exponent * x ** (self.exponent - 1)
 
-    def vjp(self, grad):
-        if self.exponent == 0:
-            return grad * 0
-        (x,) = self.input_tensors()
-        return grad * self.exponent * x ** (self.exponent - 1)
-
 
 class RPowScalar(Function):
     """d(c^x)/dx = c^x log c."""
@@ -269,9 +229,6 @@ class RPowScalar(Function):
 
     def backward(self, grad):
         return grad * self.output * math.log(self.base)
-
-    def vjp(self, grad):
-        return grad * self.output_tensor() * math.log(self.base)
 
 
 # -- public functions ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chainrule import backend
 from chainrule.autograd.function import Function
-from chainrule.tensor import Tensor, _wrap
+from chainrule.tensor import Tensor
 
 
 class Dropout(Function):
@@ -22,9 +22,6 @@ class Dropout(Function):
 
     def backward(self, grad):
         return grad * self.mask
-
-    def vjp(self, grad):
-        return grad * _wrap(self.mask, False, None)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -21,9 +21,6 @@ class Exp(Function):
     def backward(self, grad):
         return grad * self.output
 
-    def vjp(self, grad):
-        return grad * self.output_tensor()
-
 
 class Log(Function):
     """d/dx log(x) = 1 / x."""
@@ -35,9 +32,6 @@ class Log(Function):
 
     def backward(self, grad):
         return grad / self.inputs[0]
-
-    def vjp(self, grad):
-        return grad / self.input_tensors()[0]
 
 
 class Log1p(Function):
@@ -51,9 +45,6 @@ class Log1p(Function):
     def backward(self, grad):
         return grad / (1 + self.inputs[0])
 
-    def vjp(self, grad):
-        return grad / (1 + self.input_tensors()[0])
-
 
 class Sqrt(Function):
     """d/dx sqrt(x) = 1 / (2 sqrt(x))."""
@@ -65,9 +56,6 @@ class Sqrt(Function):
 
     def backward(self, grad):
         return grad / (2 * self.output)
-
-    def vjp(self, grad):
-        return grad / (2 * self.output_tensor())
 
 
 class Abs(Function):
@@ -141,10 +129,6 @@ class Tanh(Function):
         y = self.output
         return grad * (1 - y * y)
 
-    def vjp(self, grad):
-        y = self.output_tensor()
-        return grad * (1 - y * y)
-
 
 class Sigmoid(Function):
     """d/dx sigmoid(x) = s (1 - s), computed as 1 / (1 + exp(-x)) without overflow for large |x|."""
@@ -158,10 +142,6 @@ class Sigmoid(Function):
 
     def backward(self, grad):
         y = self.output
-        return grad * y * (1 - y)
-
-    def vjp(self, grad):
-        y = self.output_tensor()
         return grad * y * (1 - y)
 
 
@@ -181,9 +161,6 @@ class Relu(Function):
     def backward(self, grad):
         return grad * self.mask
 
-    def vjp(self, grad):
-        return grad * _wrap(self.mask, False, None).to(grad.dtype)
-
 
 class Clamp(Function):
     """d/dx clamp(x, lo, hi) = 1 where lo <= x <= hi, else 0 (PyTorch's convention at the bounds)."""
@@ -202,9 +179,6 @@ class Clamp(Function):
 
     def backward(self, grad):
         return grad * self.mask
-
-    def vjp(self, grad):
-        return grad * _wrap(self.mask.astype(grad.dtype), False, None)
 
 
 class Maximum(Function):

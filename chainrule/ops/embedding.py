@@ -50,10 +50,6 @@ class EmbeddingBackward(Function):
         picked = grad[self.indices]
         return picked if self.padding_idx is None else picked * self._kept(grad.dtype)
 
-    def vjp(self, grad):
-        picked = Embedding(self.indices, None).apply(grad)
-        return picked if self.padding_idx is None else picked * _wrap(self._kept(grad.dtype), False, None)
-
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) at the integer positions in `input`."""

@@ -9,11 +9,8 @@ from chainrule.ops import _checks
 from chainrule.tensor import Tensor
 
 
-def _matmul_grads(grad: Any, x: Any, y: Any, need_x: bool, need_y: bool, reduce_to) -> tuple:
-    """d(x @ y): grad @ y^T and x^T @ grad, with 1-D operands promoted and batch broadcasting undone.
-
-    Written once for arrays (backward) and for Tensors (vjp): both have reshape, swapaxes and @.
-    """
+def _matmul_grads(grad: Any, x: Any, y: Any, need_x: bool, need_y: bool) -> tuple:
+    """d(x @ y): grad @ y^T and x^T @ grad, with 1-D operands promoted and batch broadcasting undone."""
     if x.ndim == 1 and y.ndim == 1:
         return (grad * y if need_x else None), (grad * x if need_y else None)
     x2 = x.reshape((1, x.shape[0])) if x.ndim == 1 else x
@@ -25,14 +22,14 @@ def _matmul_grads(grad: Any, x: Any, y: Any, need_x: bool, need_y: bool, reduce_
         g2 = g2.reshape((*g2.shape, 1))
     grad_x = grad_y = None
     if need_x:
-        grad_x = reduce_to(g2 @ y2.swapaxes(-1, -2), x2.shape).reshape(x.shape)
+        grad_x = sum_to(g2 @ y2.swapaxes(-1, -2), x2.shape).reshape(x.shape)
     if need_y:
         if y2.ndim == 2 and x2.ndim > 2:
             # fold the batch into the rows: one GEMM, no (batch, k, n) temporary to sum afterwards
             rows = x2.reshape((-1, x2.shape[-1]))
             grad_y = (rows.swapaxes(-1, -2) @ g2.reshape((-1, g2.shape[-1]))).reshape(y.shape)
         else:
-            grad_y = reduce_to(x2.swapaxes(-1, -2) @ g2, y2.shape).reshape(y.shape)
+            grad_y = sum_to(x2.swapaxes(-1, -2) @ g2, y2.shape).reshape(y.shape)
     return grad_x, grad_y
 
 
@@ -46,11 +43,7 @@ class MatMul(Function):
 
     def backward(self, grad):
         x, y = self.inputs
-        return _matmul_grads(grad, x, y, self.parents[0] is not None, self.parents[1] is not None, sum_to)
-
-    def vjp(self, grad):
-        x, y = self.input_tensors()
-        return _matmul_grads(grad, x, y, True, True, Tensor.sum_to_size)
+        return _matmul_grads(grad, x, y, self.parents[0] is not None, self.parents[1] is not None)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -103,13 +96,6 @@ class Linear(Function):
         if len(parents) == 2:
             return grad_x, grad_weight
         return grad_x, grad_weight, (rows.sum(axis=0) if parents[2] is not None else None)
-
-    def vjp(self, grad):
-        tensors = self.input_tensors()
-        x, weight = tensors[0], tensors[1]
-        rows = grad.reshape((-1, grad.shape[-1]))
-        grads = (grad @ weight, rows.T @ x.reshape((-1, x.shape[-1])))
-        return grads if len(tensors) == 2 else (*grads, rows.sum(0))
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -106,9 +106,6 @@ class NegativeLogLikelihood(_ClassIndexLoss):
     def backward(self, grad):
         return _spread(grad, self.reduction, self.divisor, self.kept) * self._coefficients(), None
 
-    def vjp(self, grad):
-        return _spread(grad, self.reduction, self.divisor, self.kept) * _constant(self._coefficients()), None
-
 
 class CrossEntropyIndices(_ClassIndexLoss):
     """Log-softmax and NLL fused: d/dx = total q * softmax(x) - q, q the (smoothed, weighted) target."""
@@ -626,6 +623,16 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"{op}: all elements of input must be between 0 and 1, got values in [{float(data.min())}, "
             f"{float(data.max())}]; apply sigmoid first, or use binary_cross_entropy_with_logits on the logits"
         )
+    targets = target.data
+    if targets.size:
+        low, high = float(targets.min()), float(targets.max())
+        if not (low >= 0 and high <= 1):  # written so that a NaN target fails too, as in PyTorch
+            found = "NaN" if math.isnan(low) else f"values in [{low}, {high}]"  # min and max propagate NaN
+            raise ValueError(
+                f"{op}: all elements of target must be between 0 and 1, got {found}; the target is the "
+                "probability of the positive class: map labels such as {-1, 1} or {1, 2} to {0, 1}, or use a "
+                "regression loss (mse_loss) for unbounded targets"
+            )
     return BinaryCrossEntropy(weights, reduction).apply(input, target)
 
 

@@ -228,10 +228,10 @@ def _divisor(windows: _Windows, count_include_pad: bool, divisor_override: int |
 
 # -- adaptive pooling and nearest resampling: maps along each spatial axis ---------------------------------
 def _along_axes(x: Any, matrices: Sequence[Any]) -> Any:
-    """Apply matrix i (out_i, in_i) along spatial axis i of x (the last len(matrices) axes)."""
-    xp = backend.array_module(x)
+    """Apply matrix i (out_i, in_i) along spatial axis i of x (the last len(matrices) axes); x is an array, or
+    a Tensor in a differentiable backward."""
     for axis, matrix in zip(range(-len(matrices), 0), matrices, strict=True):
-        x = xp.swapaxes(xp.matmul(xp.swapaxes(x, axis, -1), matrix.T), axis, -1)
+        x = (x.swapaxes(axis, -1) @ matrix.T).swapaxes(axis, -1)
     return x
 
 
@@ -247,9 +247,6 @@ class AxisLinear(Function):
 
     def backward(self, grad):
         return _along_axes(grad, [matrix.T for matrix in self.matrices])
-
-    def vjp(self, grad):
-        return AxisLinear([matrix.T for matrix in self.matrices]).apply(grad)
 
 
 def _take_along(x: Any, indices: Sequence[Any]) -> Any:

@@ -10,7 +10,7 @@ import math
 from typing import Any, NamedTuple
 
 from chainrule import backend
-from chainrule.autograd.function import Function, sum_to
+from chainrule.autograd.function import Function, broadcast_to, sum_to
 from chainrule.ops import _checks
 from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor, _wrap
@@ -47,11 +47,7 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, grad):
-        grad = _keep(grad, self.shape, self.axes, self.keepdim)
-        return backend.array_module(grad).broadcast_to(grad, self.shape)
-
-    def vjp(self, grad):
-        return _keep(grad, self.shape, self.axes, self.keepdim).expand(self.shape)
+        return broadcast_to(_keep(grad, self.shape, self.axes, self.keepdim), self.shape)
 
 
 class Mean(Function):
@@ -66,11 +62,7 @@ class Mean(Function):
         return x.mean(axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, grad):
-        grad = _keep(grad / self.count, self.shape, self.axes, self.keepdim)
-        return backend.array_module(grad).broadcast_to(grad, self.shape)
-
-    def vjp(self, grad):
-        return _keep(grad / self.count, self.shape, self.axes, self.keepdim).expand(self.shape)
+        return broadcast_to(_keep(grad / self.count, self.shape, self.axes, self.keepdim), self.shape)
 
 
 class SumTo(Function):
@@ -84,10 +76,7 @@ class SumTo(Function):
         return sum_to(x, self.shape)
 
     def backward(self, grad):
-        return backend.array_module(grad).broadcast_to(grad, self.input_shape)
-
-    def vjp(self, grad):
-        return grad.expand(self.input_shape)
+        return broadcast_to(grad, self.input_shape)
 
 
 class Amax(Function):
@@ -105,9 +94,6 @@ class Amax(Function):
 
     def backward(self, grad):
         return _keep(grad, self.weights.shape, self.axes, self.keepdim) * self.weights
-
-    def vjp(self, grad):
-        return _keep(grad, self.weights.shape, self.axes, self.keepdim) * _wrap(self.weights, False, None)
 
 
 class MaxDim(Function):
@@ -132,12 +118,8 @@ class MaxDim(Function):
         return (positions == self.indices).astype(dtype)
 
     def backward(self, grad):
-        grad = grad if self.keepdim else backend.array_module(grad).expand_dims(grad, self.axis)
+        grad = grad if self.keepdim else grad.reshape(self.indices.shape)  # the reduced axis back, as size 1
         return grad * self._one_hot(grad.dtype)
-
-    def vjp(self, grad):
-        grad = grad if self.keepdim else grad.unsqueeze(self.axis)
-        return grad * _wrap(self._one_hot(grad.dtype), False, None)
 
 
 class Var(Function):

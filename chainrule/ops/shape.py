@@ -35,9 +35,6 @@ class Reshape(Function):
     def backward(self, grad):
         return grad.reshape(self.input_shape)
 
-    def vjp(self, grad):
-        return grad.reshape(self.input_shape)
-
 
 class Permute(Function):
     """Reorder dimensions; the gradient is permuted back with the inverse order."""
@@ -75,9 +72,6 @@ class Expand(Function):
     def backward(self, grad):
         return sum_to(grad, self.input_shape)
 
-    def vjp(self, grad):
-        return grad.sum_to_size(self.input_shape)
-
 
 class Repeat(Function):
     """Tile the tensor `repeats` times along each dimension; the gradient sums the copies."""
@@ -90,19 +84,12 @@ class Repeat(Function):
         self.input_shape = (1,) * (len(self.repeats) - x.ndim) + x.shape
         return backend.array_module(x).tile(x.reshape(self.input_shape), self.repeats)
 
-    def _split_shape(self):
+    def backward(self, grad):
         shape = []
         for count, size in zip(self.repeats, self.input_shape, strict=True):
             shape += [count, size]
-        return tuple(shape), tuple(range(0, 2 * len(self.repeats), 2))
-
-    def backward(self, grad):
-        shape, axes = self._split_shape()
-        return grad.reshape(shape).sum(axis=axes).reshape(self.original_shape)
-
-    def vjp(self, grad):
-        shape, axes = self._split_shape()
-        return grad.reshape(shape).sum(axes).reshape(self.original_shape)
+        copies = tuple(range(0, 2 * len(self.repeats), 2))
+        return grad.reshape(tuple(shape)).sum(axis=copies).reshape(self.original_shape)
 
 
 class GetItem(Function):
@@ -134,9 +121,6 @@ class IndexAdd(Function):
     def backward(self, grad):
         return grad[self.index]
 
-    def vjp(self, grad):
-        return GetItem(self.index).apply(grad)
-
 
 def _is_basic(index: Any) -> bool:
     if isinstance(index, tuple):
@@ -164,18 +148,12 @@ class Concatenate(Function):
         self.sizes = [a.shape[self.axis] for a in arrays]
         return backend.array_module(arrays[0]).concatenate(arrays, axis=self.axis)
 
-    def _pieces(self, grad):
+    def backward(self, grad):
         pieces, start = [], 0
         for size in self.sizes:
             pieces.append(grad[(slice(None),) * self.axis + (slice(start, start + size),)])
             start += size
         return tuple(pieces)
-
-    def backward(self, grad):
-        return self._pieces(grad)
-
-    def vjp(self, grad):
-        return self._pieces(grad)
 
 
 class Stack(Function):
@@ -191,9 +169,6 @@ class Stack(Function):
     def backward(self, grad):
         return tuple(grad[(slice(None),) * self.axis + (i,)] for i in range(self.count))
 
-    def vjp(self, grad):
-        return tuple(grad[(slice(None),) * self.axis + (i,)] for i in range(self.count))
-
 
 class ConstantPad(Function):
     """Pad with a constant; the gradient is the central (unpadded) part."""
@@ -204,14 +179,8 @@ class ConstantPad(Function):
     def forward(self, x):
         return backend.array_module(x).pad(x, self.widths, mode="constant", constant_values=self.value)
 
-    def _center(self, grad):
-        return grad[tuple(slice(before, grad.shape[i] - after) for i, (before, after) in enumerate(self.widths))]
-
     def backward(self, grad):
-        return self._center(grad)
-
-    def vjp(self, grad):
-        return self._center(grad)
+        return grad[tuple(slice(before, grad.shape[i] - after) for i, (before, after) in enumerate(self.widths))]
 
 
 class IndexSelect(Function):
@@ -275,9 +244,6 @@ class Clone(Function):
         return x.copy()
 
     def backward(self, grad):
-        return grad
-
-    def vjp(self, grad):
         return grad
 
 

@@ -156,7 +156,6 @@ class OpInfo:
     ref: Callable[..., Any]
     samples: Callable[[], Iterator[Sample]]
     domain: Domain | tuple[Domain, ...] = REAL  # one for all inputs, or one per input
-    supports_gradgrad: bool = True  # vjp defined: gradients of gradients (create_graph=True) work
     variant: str = ""  # a second calling convention of the same op (`sub.rscalar`: 2 - x)
     gradcheck_eps: float = 1e-6
 

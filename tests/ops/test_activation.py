@@ -167,7 +167,7 @@ def test_gradgradcheck(row: OpInfo, each) -> None:
 
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each) -> None:
-    """vjp (create_graph=True) and backward are two code paths; they must give the same gradients."""
+    """The differentiable backward (create_graph=True) and the plain one must give the same gradients."""
     inputs = row.make_inputs(each)
     output = row.op(*inputs, **each.kwargs)
     upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(output.shape), requires_grad=True)

@@ -123,6 +123,20 @@ def test_gradgradcheck(case: Case, device: str) -> None:
     assert gradgradcheck(case.run, case.leaves("float64", device))
 
 
+@pytest.mark.parametrize("case", PARAMS)
+def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
+    """The vjp (a transposed convolution for dx, a convolution for dW) gives backward's gradients."""
+    leaves = case.leaves("float64", device)
+    out = case.run(*leaves)
+    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(out.shape), device=device, requires_grad=True)
+    plain = cr.autograd.grad([out], leaves, [upstream], retain_graph=True)
+    graphed = cr.autograd.grad([out], leaves, [upstream], create_graph=True)
+    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
+        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
+        numpy.testing.assert_allclose(_numpy(actual), _numpy(expected), rtol=1e-12, atol=1e-12,
+                                      err_msg=f"input {index}")
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", PARAMS)

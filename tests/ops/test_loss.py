@@ -415,3 +415,17 @@ ERRORS = [
 def test_errors(call, error: type, message: str) -> None:
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def test_bce_rejects_targets_outside_0_1() -> None:
+    probabilities = cr.tensor([0.2, 0.5, 0.9])
+    fix = ("the target is the probability of the positive class: map labels such as {-1, 1} or {1, 2} to {0, 1}, "
+           "or use a regression loss (mse_loss) for unbounded targets")
+    for target, shown in (([1.0, 2.0, 1.0], "values in [1.0, 2.0]"), ([-1.0, 1.0, 0.5], "values in [-1.0, 1.0]"),
+                          ([0.0, float("nan"), 1.0], "NaN")):
+        message = f"binary_cross_entropy: all elements of target must be between 0 and 1, got {shown}; "
+        with pytest.raises(ValueError, match=re.escape(message + fix)):
+            L.binary_cross_entropy(probabilities, cr.tensor(target))
+    loss = L.binary_cross_entropy(probabilities, cr.tensor([0.0, 1.0, 0.25]), reduction="none")  # the bounds are in
+    numpy.testing.assert_allclose(loss.numpy(), [-numpy.log(0.8), -numpy.log(0.5), -0.25 * numpy.log(0.9) -
+                                                 0.75 * numpy.log(0.1)], rtol=1e-6)

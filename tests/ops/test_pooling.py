@@ -152,7 +152,7 @@ def test_gradgradcheck(case: Case, device: str) -> None:
 
 @pytest.mark.parametrize("case", PARAMS)
 def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
-    """The vjp path (create_graph=True) gives the same first-order gradient as backward."""
+    """The differentiable backward (create_graph=True) gives the same first-order gradient as the plain one."""
     leaf = case.leaf("float64", device)
     out = case.call(leaf)
     upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(out.shape), device=device, requires_grad=True)

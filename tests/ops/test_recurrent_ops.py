@@ -105,6 +105,20 @@ def test_gradgradcheck(row: Row) -> None:
     assert gradgradcheck(lambda *tensors: row.call(None, list(tensors)), _tensors(row))
 
 
+@pytest.mark.parametrize("row", PARAMS)
+def test_create_graph_gradients_equal_plain_backward(row: Row) -> None:
+    """The vjp (the recurrence recomputed with Tensor ops) gives the fused backward's gradients."""
+    tensors = _tensors(row)
+    outputs = _flatten(row.call(None, tensors))
+    rng = numpy.random.default_rng(0)
+    upstream = [cr.tensor(rng.standard_normal(out.shape), requires_grad=True) for out in outputs]
+    plain = cr.autograd.grad(outputs, tensors, upstream, retain_graph=True)
+    graphed = cr.autograd.grad(outputs, tensors, upstream, create_graph=True)
+    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
+        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
+        numpy.testing.assert_allclose(actual.data, expected.data, rtol=1e-12, atol=1e-12, err_msg=f"input {index}")
+
+
 def _flatten(result) -> list:
     return [t for part in result for t in _flatten(part)] if isinstance(result, tuple | list) else [result]
 

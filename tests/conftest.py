@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy
 import pytest
 
 import chainrule
@@ -18,6 +19,11 @@ def _cuda_status() -> tuple[bool, str]:
     except Exception as error:  # CUDA driver missing or broken
         return False, f"CuPy is installed but CUDA is unavailable: {error}"
     return (count > 0), ("no CUDA device found" if count == 0 else "")
+
+
+def to_numpy(tensor: chainrule.Tensor) -> numpy.ndarray:
+    """A tensor's values as a host NumPy array (detached, copied off the GPU), for comparisons in tests."""
+    return tensor.detach().cpu().numpy()
 
 
 CUDA_AVAILABLE, CUDA_SKIP_REASON = _cuda_status()

@@ -14,12 +14,10 @@ import pytest
 
 import chainrule as cr
 from chainrule import io
+from tests.conftest import to_numpy as _numpy
 
 safetensors = pytest.importorskip("safetensors", reason="safetensors is not installed (pip install safetensors)")
 
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _header_metadata(path) -> dict | None:

@@ -18,6 +18,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.nn.layers.conv import Conv1d, Conv2d, ConvTranspose2d
+from tests.conftest import to_numpy as _numpy
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
@@ -71,9 +72,6 @@ SPECS = [
 ]
 PARAMS = [pytest.param(spec, id=spec.id) for spec in SPECS]
 
-
-def _numpy(tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _pair(spec: Spec, dtype: str, device: str, torch):

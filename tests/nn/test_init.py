@@ -11,6 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.nn import init
+from tests.conftest import to_numpy as _numpy
 
 SIZE = (500, 500)  # 250,000 draws: sample means within ~0.002 std, sample stds within ~0.2%
 
@@ -32,9 +33,6 @@ ALL_INITIALIZERS = {
     "eye_": init.eye_,
 }
 
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

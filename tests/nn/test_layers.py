@@ -20,6 +20,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 from chainrule.nn import init
+from tests.conftest import to_numpy as _numpy
 
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 
@@ -82,9 +83,6 @@ PARAMS = [pytest.param(spec, id=spec.id) for spec in SPECS]
 WITH_STATE = [pytest.param(spec, id=spec.id) for spec in SPECS if spec.name in ("Linear", "BatchNorm1d", "Embedding")
               or (spec.name == "LayerNorm" and spec.kwargs.get("elementwise_affine", True))]
 
-
-def _numpy(tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _randomize_torch(module, torch) -> None:

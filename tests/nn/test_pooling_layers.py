@@ -25,6 +25,7 @@ from chainrule.nn.layers.pooling import (
     MaxPool2d,
     Upsample,
 )
+from tests.conftest import to_numpy as _numpy
 
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 MODULES = {module.__name__: module for module in (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
@@ -58,9 +59,6 @@ SPECS = [
 ]
 PARAMS = [pytest.param(*spec, id=f"{spec[0]}-{index}") for index, spec in enumerate(SPECS)]
 
-
-def _numpy(tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _input(shape: tuple, dtype: str) -> numpy.ndarray:

@@ -19,6 +19,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.nn.layers import recurrent as layers
+from tests.conftest import to_numpy as _numpy
 
 TOLERANCES = {"float64": {"rtol": 1e-9, "atol": 1e-12}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
 
@@ -88,9 +89,6 @@ SPECS = [
 ]
 PARAMS = [pytest.param(spec, id=spec.id) for spec in SPECS]
 
-
-def _numpy(tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _flatten(result) -> list:

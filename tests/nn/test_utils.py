@@ -15,12 +15,10 @@ from chainrule.nn.utils import (
     parameters_to_vector,
     vector_to_parameters,
 )
+from tests.conftest import to_numpy as _numpy
 
 SHAPES = [(4, 5), (5,), (2, 3, 3)]
 
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def _grads(scale: float, dtype: str = "float32") -> list[numpy.ndarray]:

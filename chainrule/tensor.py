@@ -11,6 +11,7 @@ import numpy
 
 from chainrule import backend
 from chainrule.backend import GRAD_MODE as _GRAD_MODE
+from chainrule.backend import INPLACE as _INPLACE
 from chainrule.backend import next_sequence as _next_sequence
 
 _object_new = object.__new__
@@ -225,7 +226,7 @@ class Tensor:
     # -- in-place changes, outside autograd ---------------------------------------------------------
     def _bump_version(self) -> None:
         """Record an in-place change: nodes created before it that saved this memory will refuse backward."""
-        self._version[0] = _GRAD_MODE.last_inplace = _next_sequence()
+        self._version[0] = _INPLACE.last = _next_sequence()
 
     def _check_inplace(self, what: str) -> None:
         if self._requires_grad and _GRAD_MODE.enabled:

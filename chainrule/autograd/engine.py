@@ -15,6 +15,7 @@ from typing import Any
 import numpy
 
 from chainrule.autograd.grad_mode import STATE as _GRAD_MODE
+from chainrule.backend import INPLACE as _INPLACE
 from chainrule.tensor import Tensor, _wrap
 
 
@@ -77,7 +78,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
         if wanted_nodes and node in wanted_nodes:
             for index in wanted_nodes[node]:
                 captured[index] = grad
-        if node._counters is not None and _GRAD_MODE.last_inplace > node._seq:
+        if node._counters is not None and _INPLACE.last > node._seq:
             node.check_versions()
         input_grads = node.vjp(_as_tensor(grad)) if create_graph else node.backward(grad)
         if type(input_grads) is not tuple:  # a one-input op returned its gradient alone

@@ -6,6 +6,7 @@ CuPy is imported only when a CUDA device is first asked for, so a CPU install ne
 from __future__ import annotations
 
 import builtins
+import contextlib
 import copy
 import itertools
 import threading
@@ -154,6 +155,17 @@ def array_module(array: Any) -> ModuleType:
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy
     return numpy
+
+
+def _errstate(xp: ModuleType, **kinds: str) -> Any:
+    """`numpy.errstate(**kinds)` (by default: ignore divide and invalid) for NumPy; a no-op for CuPy, which
+    never warns. Ops that produce inf/NaN on purpose (as PyTorch does) wrap that step in it."""
+    if xp is numpy:
+        return numpy.errstate(**(kinds or _QUIET))
+    return contextlib.nullcontext()
+
+
+_QUIET = {"divide": "ignore", "invalid": "ignore"}
 
 
 def device_of(array: Any) -> Device:

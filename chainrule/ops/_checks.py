@@ -2,6 +2,14 @@
 
 They run at the public boundary so that a mistake is reported in the user's terms, never as a NumPy
 traceback from inside an op.
+
+Exception policy (one for all ops): where PyTorch raises, raise PyTorch's exception type (checked against
+PyTorch 2.13), with our own message naming the shapes and the fix. So shape mismatches of operations
+on tensors are RuntimeError, as in PyTorch: operands that don't broadcast (add, sub, mul, div, pow,
+maximum, minimum, where), matrix products whose inner sizes differ or whose batches don't broadcast
+(matmul), and `linear` / `nn.Linear` with an input, weight or bias of the wrong shape. A wrong type
+(a list where a tensor is needed, an integer tensor where floating point is) is TypeError, a dim out of
+range IndexError, an invalid argument value (a negative size, an unknown mode) ValueError.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ def broadcast_error(op: str, a: Tensor, b: Tensor, error: Exception) -> Exceptio
     try:
         numpy.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        return ValueError(
+        return RuntimeError(
             f"{op}: shapes {a.shape} and {b.shape} do not broadcast: aligned from the last dimension, each pair "
             "of sizes must be equal or one of them 1; reshape or unsqueeze one operand"
         )
@@ -120,3 +128,18 @@ def parse_size(args: tuple, op: str, allow_inferred: bool = False, allow_negativ
         if allow_inferred and sizes.count(-1) > 1:
             raise ValueError(f"{op}: only one dimension can be inferred (-1), got {tuple(sizes)}")
     return tuple(sizes)
+
+
+def check_float_input(input: Any, op: str) -> None:
+    """The input of an activation or other float-only op: a Tensor of a floating-point dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise TypeError(
+            f"{op}: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; convert it with .float()"
+        )
+
+
+def constant(array: Any) -> Tensor:
+    """A mask or other array as a Tensor outside the graph (a 0-d comparison gives a NumPy scalar)."""
+    return _wrap(backend.array_module(array).asarray(array), False, None)

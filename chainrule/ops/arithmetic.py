@@ -13,9 +13,9 @@ import numpy
 
 from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
+from chainrule.backend import _errstate
 from chainrule.ops import _checks
 from chainrule.ops.elementwise import where
-from chainrule.ops.reduction import _errstate
 from chainrule.tensor import Tensor, _wrap
 
 _SCALARS = _checks.SCALAR_TYPES

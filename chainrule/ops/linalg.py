@@ -105,7 +105,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise TypeError(f"linear: {name} must be a Tensor, got {type(value).__name__}")
     _checks.check_pair(input, weight, "linear")
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         rows = "x".join(map(str, input.shape[:-1] or (1,)))
         raise RuntimeError(
@@ -117,6 +117,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return Linear().apply(input, weight)
     _checks.check_pair(input, bias, "linear")
     if bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight {weight.shape}, got "
+        raise RuntimeError(f"linear: bias must have shape ({weight.shape[0]},) to match weight {weight.shape}, got "
                          f"{bias.shape}")
     return Linear().apply(input, weight, bias)

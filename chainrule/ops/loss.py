@@ -14,8 +14,10 @@ from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Function
-from chainrule.ops.reduction import _errstate
-from chainrule.tensor import Tensor, _wrap
+from chainrule.backend import _errstate
+from chainrule.ops import _numerics
+from chainrule.ops._checks import constant as _constant
+from chainrule.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -40,23 +42,9 @@ def _spread(grad: Any, reduction: str, divisor: float, shape: tuple) -> Any:
     return grad
 
 
-def _constant(array: Any) -> Tensor:
-    return _wrap(array, False, None)
-
-
 def _class_shape(ndim: int, axis: int, classes: int) -> tuple:
     """Shape that lines a vector of per-class values up with the class axis of an input."""
     return tuple(classes if dim == axis else 1 for dim in range(ndim))
-
-
-def _log_softmax(x: Any, axis: int) -> tuple[Any, Any]:
-    """log softmax(x) and softmax(x) along `axis`, shifted by the maximum so that exp never overflows."""
-    xp = backend.array_module(x)
-    peak = x.max(axis=axis, keepdims=True)
-    shifted = x - xp.where(xp.isfinite(peak), peak, 0)
-    exps = xp.exp(shifted)
-    total = exps.sum(axis=axis, keepdims=True)
-    return shifted - xp.log(total), exps / total
 
 
 def _tensor_log_softmax(x: Tensor, axis: int) -> Tensor:
@@ -117,7 +105,8 @@ class CrossEntropyIndices(_ClassIndexLoss):
     def forward(self, x, target):
         xp = backend.array_module(x)
         self._prepare(x, target)
-        log_probs, self.softmax = _log_softmax(x, self.axis)
+        log_probs = _numerics.log_softmax(x, self.axis)
+        self.softmax = backend.array_module(x).exp(log_probs)
         picked = xp.take_along_axis(log_probs, self.index, self.axis).reshape(target.shape)
         # q puts (1 - smoothing) weight[y] on the target class and smoothing / C weight[c] on every class c
         self.hard = (1 - self.smoothing) * self.element_weights
@@ -175,7 +164,7 @@ class CrossEntropyProbabilities(Function):
         self.divisor = x.size // self.classes if self.classes else 0
         if self.weight is not None:
             self.weight = self.weight.reshape(_class_shape(x.ndim, self.axis, self.classes))
-        self.log_probs, _ = _log_softmax(x, self.axis)
+        self.log_probs = _numerics.log_softmax(x, self.axis)
         losses = -(self._target(target, self._weights()) * self.log_probs).sum(axis=self.axis)
         return _reduce(losses, self.reduction, self.divisor)
 
@@ -263,9 +252,8 @@ class BinaryCrossEntropyWithLogits(Function):
         self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
 
     def forward(self, x, t):
-        xp = backend.array_module(x)
-        self.softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # softplus(-x) = -log sigmoid(x)
-        self.sigmoid = xp.tanh(x * 0.5) * 0.5 + 0.5
+        self.softplus = _numerics.softplus(-x)  # = -log sigmoid(x)
+        self.sigmoid = _numerics.sigmoid(x)
         losses = (1 - t) * x + self._log_weight(t) * self.softplus
         if self.weight is not None:
             losses = losses * self.weight

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 from chainrule import backend
 from chainrule.autograd.function import Function, broadcast_to, sum_to
-from chainrule.ops import _checks
+from chainrule.backend import _errstate
+from chainrule.ops import _checks, _numerics
 from chainrule.ops.elementwise import where
 from chainrule.tensor import Tensor, _wrap
 
@@ -189,10 +190,7 @@ class LogSumExp(Function):
         self.axes, self.keepdim = axes, keepdim
 
     def forward(self, x):
-        xp = backend.array_module(x)
-        peak = x.max(axis=self.axes, keepdims=True)
-        peak = xp.where(xp.isfinite(peak), peak, 0)
-        result = xp.log(xp.exp(x - peak).sum(axis=self.axes, keepdims=True)) + peak
+        result = _numerics.logsumexp(x, self.axes)
         return result if self.keepdim else result.reshape(_reduced_shape(x.shape, self.axes))
 
     def backward(self, grad):
@@ -205,21 +203,6 @@ class LogSumExp(Function):
         (x,) = self.input_tensors()
         kept = _keep(self.output_tensor(), x.shape, self.axes, self.keepdim)
         return _keep(grad, x.shape, self.axes, self.keepdim) * (x - kept).exp()
-
-
-class _errstate:
-    """numpy.errstate(divide='ignore', invalid='ignore') where the array module has it (CuPy doesn't warn)."""
-
-    def __init__(self, xp):
-        self.context = xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else None
-
-    def __enter__(self):
-        if self.context is not None:
-            self.context.__enter__()
-
-    def __exit__(self, *exc_info):
-        if self.context is not None:
-            self.context.__exit__(*exc_info)
 
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:

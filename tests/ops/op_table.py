@@ -77,7 +77,21 @@ class Lattice:
         return self.low + self.offset + self.step * rng.integers(0, count, shape)
 
 
-Domain = Uniform | Distinct | Lattice
+@dataclass(frozen=True)
+class Tails:
+    """Values of magnitude in [low, high] with random signs: the tails where a careless formula rounds to 0
+    or overflows (sigmoid(-20) is 2.06e-9, not 0)."""
+
+    low: float = 10.0
+    high: float = 40.0
+
+    def sample(self, shape: tuple, rng: numpy.random.Generator) -> numpy.ndarray:
+        magnitudes = numpy.asarray(rng.uniform(self.low, self.high, shape))
+        return numpy.where(rng.random(shape) < 0.5, -magnitudes, magnitudes)
+
+
+Domain = Uniform | Distinct | Lattice | Tails
+TAILS = Tails()
 REAL = Uniform()
 POSITIVE = Uniform(0.5, 2.0)
 NONZERO = Uniform(avoid=(0.0,), margin=0.5)
@@ -517,8 +531,64 @@ def _to_samples() -> Iterator[Sample]:
 
 
 # -- the table ---------------------------------------------------------------------------------------
-def _unary(name: str, op: Callable, ref: Callable, domain: Domain = REAL) -> OpInfo:
-    return OpInfo(name, op, ref, _unary_samples, domain)
+def _unary(name: str, op: Callable, ref: Callable, domain: Domain = REAL, variant: str = "") -> OpInfo:
+    return OpInfo(name, op, ref, _unary_samples, domain, variant)
+
+
+def _softmax_samples() -> Iterator[Sample]:
+    yield sample((3, 4), dim=1)
+    yield sample((2, 3, 4), dim=0)
+    yield sample((), dim=0)
+    yield sample(transposed(3, 4), dim=-1, tag="noncontig")
+
+
+def _cross_entropy_samples() -> Iterator[Sample]:
+    yield sample((4, 5), target=numpy.array([0, 4, 2, 1]), tag="indices")
+    yield sample((2, 3, 4), target=numpy.array([[0, 2, 1, 1], [2, 0, 0, 1]]), tag="indices")
+    yield sample((4, 5), target=numpy.array([0, 4, 2, 1]), label_smoothing=0.1, tag="indices")
+    yield sample(transposed(4, 5), target=numpy.array([3, 0, 2, 1]), tag="indices-noncontig")
+
+
+def _target_like_samples() -> Iterator[Sample]:
+    yield sample((3, 4), target=numpy.linspace(0.0, 1.0, 12).reshape(3, 4))
+    yield sample((), target=numpy.array(0.25))
+    yield sample(strided(5), target=numpy.linspace(0.0, 1.0, 5), tag="noncontig")
+
+
+_F = cr.nn.functional
+
+
+def _tf():
+    return torch.nn.functional
+
+
+# The tails of every numerical primitive (chainrule/ops/_numerics.py) and of the ops built on it: values of
+# magnitude 10 to 40 with both signs (huge/tiny magnitudes for log1p), against PyTorch and by gradcheck.
+TAIL_ROWS: list[OpInfo] = [
+    _unary("sigmoid", cr.sigmoid, lambda x: torch.sigmoid(x), TAILS, "tails"),
+    _unary("tanh", cr.tanh, lambda x: torch.tanh(x), TAILS, "tails"),
+    _unary("exp", cr.exp, lambda x: torch.exp(x), TAILS, "tails"),
+    _unary("log1p", cr.log1p, lambda x: torch.log1p(x), Uniform(1e-9, 1e-6), "tiny"),
+    _unary("log1p", cr.log1p, lambda x: torch.log1p(x), Uniform(1e6, 1e9), "huge"),
+    _unary("silu", _F.silu, lambda x: _tf().silu(x), TAILS, "tails"),
+    _unary("softplus", _F.softplus, lambda x: _tf().softplus(x), TAILS, "tails"),
+    _unary("gelu", _F.gelu, lambda x: _tf().gelu(x), TAILS, "tails"),
+    _unary("gelu", _F.gelu, lambda x: _tf().gelu(x), Uniform(-8.0, -4.0), "left"),
+    OpInfo("softmax", lambda x, dim: _F.softmax(x, dim), lambda x, dim: torch.softmax(x, dim), _softmax_samples,
+           TAILS, "tails"),
+    OpInfo("log_softmax", lambda x, dim: _F.log_softmax(x, dim), lambda x, dim: torch.log_softmax(x, dim),
+           _softmax_samples, TAILS, "tails"),
+    OpInfo("logsumexp", lambda x, **kw: cr.logsumexp(x, **kw), lambda x, **kw: torch.logsumexp(x, **kw),
+           _softmax_samples, TAILS, "tails"),
+    OpInfo("cross_entropy",
+           lambda x, target, **kw: _F.cross_entropy(x, cr.tensor(target, device=x.device), **kw),
+           lambda x, target, **kw: _tf().cross_entropy(x, torch.from_numpy(target), **kw),
+           _cross_entropy_samples, TAILS, "tails"),
+    OpInfo("binary_cross_entropy_with_logits",
+           lambda x, target: _F.binary_cross_entropy_with_logits(x, cr.tensor(target, dtype=x.dtype, device=x.device)),
+           lambda x, target: _tf().binary_cross_entropy_with_logits(x, torch.from_numpy(target).to(x.dtype)),
+           _target_like_samples, TAILS, "tails"),
+]
 
 
 OP_TABLE: list[OpInfo] = [
@@ -619,6 +689,7 @@ OP_TABLE: list[OpInfo] = [
     # float64 -> float32 rounds to 1e-7: finite differences need a step far above that (the op is linear)
     OpInfo("to", lambda x, dtype: x.to(getattr(cr, dtype)), lambda x, dtype: x.to(getattr(torch, dtype)),
            _to_samples, gradcheck_eps=1e-2),
+    *TAIL_ROWS,
 ]
 
 

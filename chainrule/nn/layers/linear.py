@@ -53,7 +53,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
+            raise RuntimeError(
                 f"Linear({self.in_features}, {self.out_features}) expected input with last dimension "
                 f"{self.in_features}, got {input.shape}"
             )

@@ -8,6 +8,7 @@ from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, s
 from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
 from chainrule.ops.dropout import dropout, dropout2d
 from chainrule.ops.embedding import embedding, one_hot
+from chainrule.ops.interpolate import interpolate, upsample
 from chainrule.ops.linalg import linear
 from chainrule.ops.loss import (
     binary_cross_entropy,
@@ -26,10 +27,8 @@ from chainrule.ops.pooling import (
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
-    interpolate,
     max_pool1d,
     max_pool2d,
-    upsample,
 )
 
 __all__ = [

@@ -25,6 +25,7 @@ from chainrule.ops.elementwise import (
     tanh,
     where,
 )
+from chainrule.ops.indexing import getitem, index_arrays, index_select
 from chainrule.ops.linalg import matmul
 from chainrule.ops.reduction import (
     all,
@@ -49,9 +50,6 @@ from chainrule.ops.shape import (
     clone,
     expand,
     flatten,
-    getitem,
-    index_arrays,
-    index_select,
     pad,
     permute,
     repeat,

@@ -1,4 +1,5 @@
-"""Argument checks shared by the ops: operand conversion, device/dtype agreement, dims and sizes.
+"""Argument checks shared by the ops: operand conversion, device/dtype agreement, dims and sizes, the int
+arguments of windowed ops (convolution, pooling) and the output size of their sliding windows.
 
 They run at the public boundary so that a mistake is reported in the user's terms, never as a NumPy
 traceback from inside an op.
@@ -14,6 +15,8 @@ range IndexError, an invalid argument value (a negative size, an unknown mode) V
 
 from __future__ import annotations
 
+import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -130,11 +133,58 @@ def parse_size(args: tuple, op: str, allow_inferred: bool = False, allow_negativ
     return tuple(sizes)
 
 
-def check_float_input(input: Any, op: str) -> None:
-    """The input of an activation or other float-only op: a Tensor of a floating-point dtype."""
+def is_int(value: Any) -> bool:
+    """An int or NumPy integer, but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def ints(value: Any, count: int, name: str, op: str, lowest: int, expand_single: bool = False) -> tuple[int, ...]:
+    """An int or a sequence of `count` ints, each at least `lowest`, as a tuple (a kernel size, stride, ...).
+
+    expand_single also repeats a one-element sequence `count` times (pooling takes kernel_size=(2,) for 2-D).
+    """
+    values = (value,) * count if not isinstance(value, Sequence) else tuple(value)
+    if expand_single and len(values) == 1:
+        values *= count
+    try:
+        if len(values) != count or any(isinstance(v, bool) for v in values):
+            raise TypeError
+        values = tuple(operator.index(v) for v in values)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {count} ints, got {value!r}") from None
+    if any(v < lowest for v in values):
+        raise ValueError(f"{op}: {name} must be {'positive' if lowest else 'non-negative'}, got {values}")
+    return values
+
+
+def output_size(size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int,
+                ceil_mode: bool = False) -> int:
+    """How many windows slide over one dimension padded by (before, after), PyTorch's rule; in ceil mode a
+    last, partial window counts if it starts inside the input or its left padding."""
+    before, after = padding
+    span = size + before + after - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = span // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + before:
+        out -= 1
+    return out
+
+
+def check_float_input(input: Any, op: str, name: str | None = None) -> None:
+    """The input of an activation or other float-only op: a Tensor of a floating-point dtype.
+
+    Ops with several tensor arguments (the losses) give the argument's `name`: the messages then name it
+    and the input's shape.
+    """
     if not isinstance(input, Tensor):
+        if name is not None:
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(input).__name__}")
         raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
     if input.data.dtype.kind != "f":
+        if name is not None:
+            raise TypeError(
+                f"{op}: {name} must be floating point, got a {backend.dtype_name(input.dtype)} tensor of shape "
+                f"{input.shape}; convert it with .float()"
+            )
         raise TypeError(
             f"{op}: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; convert it with .float()"
         )

@@ -22,24 +22,18 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 from collections.abc import Sequence
 from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.ops import _checks
-from chainrule.ops.shape import getitem, pad, permute, reshape, transpose
+from chainrule.ops.indexing import getitem
+from chainrule.ops.shape import pad, permute, reshape, transpose
 from chainrule.tensor import Tensor
 
 # Geometry of a convolution, each entry per spatial dimension: (stride, ((pad_before, pad_after), ...),
 # dilation, groups). Padding is a pair because padding='same' with an even kernel pads one more after.
-
-
-def _output_size(size: tuple, kernel: tuple, geometry: tuple) -> tuple:
-    stride, padding, dilation, _ = geometry
-    return tuple((n + before + after - d * (k - 1) - 1) // s + 1
-                 for n, k, s, (before, after), d in zip(size, kernel, stride, padding, dilation, strict=True))
 
 
 def _padded_shape(shape: tuple, padding: tuple) -> tuple:
@@ -179,7 +173,8 @@ class ConvNd(Function):
         self.geometry, self.keep_columns = geometry, keep_columns
 
     def forward(self, x, weight, bias=None):
-        out_size = _output_size(x.shape[2:], weight.shape[2:], self.geometry)
+        stride, padding, dilation, _ = self.geometry
+        out_size = tuple(map(_checks.output_size, x.shape[2:], weight.shape[2:], stride, padding, dilation))
         self.per_image = _per_image(out_size, self.geometry)
         columns = _im2col(x, weight.shape[2:], out_size, self.geometry, batch_first=self.per_image)
         self.columns = columns if self.keep_columns else None
@@ -299,20 +294,6 @@ def _weight_grad_as_conv(x: Tensor, grad: Tensor, geometry: tuple, kernel: tuple
 _LAYOUTS = {1: ("(C, L)", "(N, C, L)", "kL"), 2: ("(C, H, W)", "(N, C, H, W)", "kH, kW")}
 
 
-def _ints(value: Any, nd: int, name: str, op: str, lowest: int) -> tuple:
-    """An int or a sequence of nd ints, each at least `lowest`, as a tuple."""
-    values = (value,) * nd if not isinstance(value, Sequence) else tuple(value)
-    try:
-        if len(values) != nd or any(isinstance(v, bool) for v in values):
-            raise TypeError
-        values = tuple(operator.index(v) for v in values)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}") from None
-    if any(v < lowest for v in values):
-        raise ValueError(f"{op}: {name} must be {'positive' if lowest else 'non-negative'}, got {values}")
-    return values
-
-
 def _check_operands(op: str, nd: int, input: Any, weight: Any, bias: Any, groups: Any, transposed: bool) -> None:
     """Types, device and dtype, ranks, groups, channel counts and the bias' shape, in the user's terms."""
     for name, value in (("input", input), ("weight", weight), ("bias", bias)):
@@ -358,8 +339,8 @@ def _unbatched_call(input: Tensor, nd: int, run: Any) -> Tensor:
 def _convolution(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
                  padding: Any, dilation: Any, groups: int) -> Tensor:
     _check_operands(op, nd, input, weight, bias, groups, transposed=False)
-    stride = _ints(stride, nd, "stride", op, 1)
-    dilation = _ints(dilation, nd, "dilation", op, 1)
+    stride = _checks.ints(stride, nd, "stride", op, 1)
+    dilation = _checks.ints(dilation, nd, "dilation", op, 1)
     kernel = weight.shape[2:]
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -370,7 +351,7 @@ def _convolution(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor |
         totals = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation, strict=True)]
         pairs = tuple((total // 2, total - total // 2) for total in totals)
     else:
-        pairs = tuple((p, p) for p in _ints(padding, nd, "padding", op, 0))
+        pairs = tuple((p, p) for p in _checks.ints(padding, nd, "padding", op, 0))
     padded = tuple(n + before + after for n, (before, after) in zip(input.shape[-nd:], pairs, strict=True))
     dilated = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
     if any(k > n for k, n in zip(dilated, padded, strict=True)):
@@ -386,10 +367,10 @@ def _transposed_convolution(op: str, nd: int, input: Tensor, weight: Tensor, bia
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints ('same' and 'valid' are for "
                          f"convolutions), got {padding!r}")
-    stride = _ints(stride, nd, "stride", op, 1)
-    padding = _ints(padding, nd, "padding", op, 0)
-    output_padding = _ints(output_padding, nd, "output_padding", op, 0)
-    dilation = _ints(dilation, nd, "dilation", op, 1)
+    stride = _checks.ints(stride, nd, "stride", op, 1)
+    padding = _checks.ints(padding, nd, "padding", op, 0)
+    output_padding = _checks.ints(output_padding, nd, "output_padding", op, 0)
+    dilation = _checks.ints(dilation, nd, "dilation", op, 1)
     if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation, strict=True)):
         raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or "
                          f"dilation {dilation}")

@@ -16,6 +16,7 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import _errstate
 from chainrule.ops import _numerics
+from chainrule.ops._checks import check_float_input
 from chainrule.ops._checks import constant as _constant
 from chainrule.tensor import Tensor
 
@@ -411,16 +412,6 @@ def _check_reduction(reduction: Any, op: str, allowed: tuple = _REDUCTIONS) -> N
         raise ValueError(f"{op}: reduction must be one of {names}, got {reduction!r}")
 
 
-def _check_input(input: Any, op: str) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(
-            f"{op}: input must be floating point, got a {backend.dtype_name(input.dtype)} tensor of shape "
-            f"{input.shape}; convert it with .float()"
-        )
-
-
 def _check_tensor(value: Any, name: str, input: Tensor, op: str) -> None:
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
@@ -480,7 +471,7 @@ def _weight_array(weight: Any, name: str, input: Tensor, op: str, classes: int |
 
 def _check_class_input(input: Any, op: str) -> int:
     """The number of classes of an input laid out (C,), (N, C) or (N, C, d1, ...)."""
-    _check_input(input, op)
+    check_float_input(input, op, "input")
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     return input.shape[1] if input.ndim > 1 else input.shape[0]
@@ -563,7 +554,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
 def _pointwise(loss: type[_PointwiseLoss], op: str, input: Tensor, target: Tensor, reduction: str,
                parameter: float = 1.0) -> Tensor:
     _check_reduction(reduction, op)
-    _check_input(input, op)
+    check_float_input(input, op, "input")
     _check_target(input, target, op)
     return loss(reduction, parameter).apply(input, target)
 
@@ -602,7 +593,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """
     op = "binary_cross_entropy"
     _check_reduction(reduction, op)
-    _check_input(input, op)
+    check_float_input(input, op, "input")
     _check_target(input, target, op)
     weights = _weight_array(weight, "weight", input, op)
     data = input.data
@@ -632,7 +623,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
-    _check_input(input, op)
+    check_float_input(input, op, "input")
     _check_target(input, target, op)
     weights = _weight_array(weight, "weight", input, op)
     pos_weights = _weight_array(pos_weight, "pos_weight", input, op)
@@ -647,7 +638,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     """
     op = "kl_div"
     _check_reduction(reduction, op, ("mean", "batchmean", "sum", "none"))
-    _check_input(input, op)
+    check_float_input(input, op, "input")
     _check_target(input, target, op)
     if reduction == "batchmean":
         return KLDivergence("mean", input.shape[0] if input.ndim else 1, log_target).apply(input, target)

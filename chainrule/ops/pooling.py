@@ -1,44 +1,35 @@
-"""Pooling and nearest resampling over the last 1 or 2 (spatial) dimensions of (N, C, *spatial) input.
+"""Pooling over the last 1 or 2 (spatial) dimensions of (N, C, *spatial) input (resampling: ops/interpolate.py).
 
 A window op first gathers its windows as rows: a (K, *lead, *out) array whose row k holds kernel offset k
 of every window (one strided view of the padded input, one copy). A max or a mean is then a fast reduction
 over axis 0, and a backward puts the rows back: a loop over the K kernel offsets adds each row into a
 strided slice of the padded gradient, so overlapping windows accumulate (disjoint windows, as in the usual
-MaxPool2d(2), are assigned instead). Adaptive pooling and nearest resampling are linear maps along each
-spatial axis.
+MaxPool2d(2), are assigned instead). Adaptive pooling is a linear map along each spatial axis.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from chainrule import backend
 from chainrule.autograd.function import Function
+from chainrule.ops import _checks
 from chainrule.tensor import Tensor, _wrap
 
 _SPATIAL_NAMES = {1: "(C, L) or 3D (N, C, L)", 2: "(C, H, W) or 4D (N, C, H, W)"}
 
 
 # -- where the windows lie -------------------------------------------------------------------------------
-def _output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
-    """PyTorch's rule; in ceil mode the last window must start inside the input or its left padding."""
-    span = size + 2 * padding - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
-    out = span // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
-
-
 class _Windows:
     """The windows of one pooling call on inputs whose last dimensions are `size`."""
 
     def __init__(self, size, kernel, stride, padding, dilation, ceil_mode):
         self.size, self.kernel, self.stride, self.padding, self.dilation = size, kernel, stride, padding, dilation
-        self.output = tuple(map(_output_size, size, kernel, stride, padding, dilation, (ceil_mode,) * len(size)))
+        self.output = tuple(_checks.output_size(n, k, s, (p, p), d, ceil_mode)
+                            for n, k, s, p, d in zip(size, kernel, stride, padding, dilation, strict=True))
         # how far the windows reach into the padded input
         self.extent = tuple((o - 1) * s + (k - 1) * d + 1 for o, k, s, d in zip(self.output, kernel, stride,
                                                                                   dilation, strict=True))
@@ -226,7 +217,7 @@ def _divisor(windows: _Windows, count_include_pad: bool, divisor_override: int |
     return divisor.astype(dtype)
 
 
-# -- adaptive pooling and nearest resampling: maps along each spatial axis ---------------------------------
+# -- adaptive pooling: a map along each spatial axis ------------------------------------------------------
 def _along_axes(x: Any, matrices: Sequence[Any]) -> Any:
     """Apply matrix i (out_i, in_i) along spatial axis i of x (the last len(matrices) axes); x is an array, or
     a Tensor in a differentiable backward."""
@@ -249,81 +240,7 @@ class AxisLinear(Function):
         return _along_axes(grad, [matrix.T for matrix in self.matrices])
 
 
-def _take_along(x: Any, indices: Sequence[Any]) -> Any:
-    """x at indices[i] along spatial axis i: nearest resampling."""
-    xp = backend.array_module(x)
-    for axis, index in zip(range(-len(indices), 0), indices, strict=True):
-        x = xp.take(x, index, axis=axis)
-    return x
-
-
-def _sum_into_sources(grad: Any, indices: Sequence[Any], sizes: Sequence[int]) -> Any:
-    """The transpose of `_take_along`: add each element back to the source it was read from.
-
-    An index is non-decreasing, so source i was read by the outputs first[i] .. first[i] + count[i] - 1; a loop
-    over the most reads of one source (about the scale factor) adds them up without scatter-add.
-    """
-    xp = backend.array_module(grad)
-    for axis, index, size in zip(range(-len(indices), 0), indices, sizes, strict=True):
-        sources = xp.arange(size)
-        first = xp.searchsorted(index, sources)
-        count = xp.searchsorted(index, sources, side="right") - first
-        total_shape = list(grad.shape)
-        total_shape[axis] = size
-        total = xp.zeros(total_shape, grad.dtype)
-        for read in range(int(count.max())):
-            taken = xp.take(grad, xp.minimum(first + read, len(index) - 1), axis=axis)
-            total += xp.where((count > read).reshape((size,) + (1,) * (-axis - 1)), taken, 0)
-        grad = total
-    return grad
-
-
-class NearestResample(Function):
-    """y = x at index_i along each spatial axis i; dy/dx sums the gradient of every copy into its source."""
-
-    def __init__(self, indices, sizes):
-        self.indices, self.sizes = indices, sizes
-
-    def forward(self, x):
-        return _take_along(x, self.indices)
-
-    def backward(self, grad):
-        return _sum_into_sources(grad, self.indices, self.sizes)
-
-    def vjp(self, grad):
-        return NearestResampleTranspose(self.indices, self.sizes).apply(grad)
-
-
-class NearestResampleTranspose(Function):
-    """The backward of nearest resampling as an op of its own (for double backward); its transpose is the take."""
-
-    def __init__(self, indices, sizes):
-        self.indices, self.sizes = indices, sizes
-
-    def forward(self, grad):
-        return _sum_into_sources(grad, self.indices, self.sizes)
-
-    def backward(self, grad):
-        return _take_along(grad, self.indices)
-
-    def vjp(self, grad):
-        return NearestResample(self.indices, self.sizes).apply(grad)
-
-
 # -- argument checks -----------------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _ints(value: Any, dims: int, name: str, op: str) -> tuple[int, ...]:
-    values = tuple(value) if isinstance(value, Sequence) else (value,) * dims
-    if len(values) == 1:
-        values *= dims
-    if len(values) != dims or not all(map(_is_int, values)):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
 def _check_rank(input: Tensor, dims: int, op: str) -> None:
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected a {dims + 1}D {_SPATIAL_NAMES[dims]} input, got {input.ndim}D input "
@@ -333,13 +250,13 @@ def _check_rank(input: Tensor, dims: int, op: str) -> None:
 def _windows(input: Tensor, dims: int, op: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
              ceil_mode: bool) -> _Windows:
     _check_rank(input, dims, op)
-    kernel = _ints(kernel_size, dims, "kernel_size", op)
-    stride = kernel if stride is None or stride == () or stride == [] else _ints(stride, dims, "stride", op)
-    padding, dilation = _ints(padding, dims, "padding", op), _ints(dilation, dims, "dilation", op)
-    for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1), ("padding", padding, 0),
-                              ("dilation", dilation, 1)):
-        if min(values) < low:
-            raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, got {values}")
+    kernel = _checks.ints(kernel_size, dims, "kernel_size", op, 1, expand_single=True)
+    if stride is None or stride == () or stride == []:
+        stride = kernel
+    else:
+        stride = _checks.ints(stride, dims, "stride", op, 1, expand_single=True)
+    padding = _checks.ints(padding, dims, "padding", op, 0, expand_single=True)
+    dilation = _checks.ints(dilation, dims, "dilation", op, 1, expand_single=True)
     for k, p, d in zip(kernel, padding, dilation, strict=True):
         if p > ((k - 1) * d + 1) // 2:
             detail = f" and dilation={d}" if d != 1 else ""
@@ -393,7 +310,7 @@ def max_pool2d(input: Tensor, kernel_size: int | Sequence[int], stride: int | Se
 def _avg_pool(input, dims, op, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {backend.dtype_name(input.dtype)}")
-    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override == 0):
+    if divisor_override is not None and (not _checks.is_int(divisor_override) or divisor_override == 0):
         raise ValueError(f"{op}: divisor_override must be a non-zero int, got {divisor_override!r}")
     windows = _windows(input, dims, op, kernel_size, stride, padding, 1, ceil_mode)
     xp = backend.array_module(input.data)
@@ -427,7 +344,7 @@ def _adaptive_avg_pool(input: Tensor, output_size: Any, dims: int, op: str) -> T
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {backend.dtype_name(input.dtype)}")
     sizes = tuple(output_size) if isinstance(output_size, Sequence) else (output_size,) * dims
-    if len(sizes) != dims or not all(s is None or (_is_int(s) and s >= 0)
+    if len(sizes) != dims or not all(s is None or (_checks.is_int(s) and s >= 0)
                                      for s in sizes):
         raise ValueError(f"{op}: output_size must be a non-negative int or a tuple of {dims} (non-negative ints "
                          f"or None), got {output_size!r}")
@@ -460,63 +377,3 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None] |
     Example: `adaptive_avg_pool2d(x, 1)` is global average pooling; `adaptive_avg_pool2d(x, (None, 4))`.
     """
     return _adaptive_avg_pool(input, output_size, 2, "adaptive_avg_pool2d")
-
-
-def _nearest_index(size: int, out: int, scale_factor: float | None, dtype: Any, xp: Any) -> Any:
-    """PyTorch's (CPU) rule: source = min(floor(o * scale), size - 1), scale = 1 / scale_factor when given, else
-    size / out, computed in the input's precision (float32 below float64) and rounded to float32 before the floor."""
-    compute = xp.float64 if dtype == xp.float64 else xp.float32
-    scale = compute(1.0 / scale_factor) if scale_factor else compute(size) / compute(out)
-    index = xp.floor((xp.arange(out, dtype=compute) * scale).astype(xp.float32)).astype(xp.int64)
-    return xp.minimum(index, size - 1)
-
-
-def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
-                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
-                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
-                antialias: bool = False) -> Tensor:
-    """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) input to `size` or by `scale_factor`.
-
-    Only mode='nearest' exists: output index o reads input index floor(o * in / out) (with a scale_factor,
-    floor(o / scale_factor), as PyTorch). Example: `interpolate(x, scale_factor=2)` doubles H and W.
-    """
-    if mode != "nearest":
-        raise ValueError(f"interpolate: mode {mode!r} is not supported; chainrule supports mode='nearest'")
-    if align_corners is not None:
-        raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise ValueError("interpolate: anti-alias option is restricted to bilinear and bicubic modes")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"interpolate: expected a 3D (N, C, L) or 4D (N, C, H, W) input, got {input.ndim}D input "
-                         f"of shape {input.shape}; add a batch dimension with unsqueeze(0)")
-    dims, spatial = input.ndim - 2, input.shape[2:]
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: only one of size or scale_factor should be defined" if size is not None
-                         else "interpolate: either size or scale_factor should be defined")
-    given, name = (size, "size") if size is not None else (scale_factor, "scale_factor")
-    values = tuple(given) if isinstance(given, Sequence) else (given,) * dims
-    if len(values) != dims:
-        raise ValueError(f"interpolate: input and {name} must have the same number of spatial dimensions, got "
-                         f"input of shape {input.shape} ({dims} spatial) and {name}={given!r}")
-    if size is not None:
-        if not all(map(_is_int, values)):
-            raise TypeError(f"interpolate: size must be an int or a tuple of {dims} ints, got {size!r}")
-        out, factors = values, (None,) * dims
-    else:
-        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in values):
-            raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
-        out = tuple(math.floor(n * float(f)) for n, f in zip(spatial, values, strict=True))
-        factors = (None,) * dims if recompute_scale_factor else tuple(float(f) for f in values)
-    if min(out) <= 0:
-        raise ValueError(f"interpolate: output size must be positive, got {out} for input of shape {input.shape}")
-    xp = backend.array_module(input.data)
-    indices = [_nearest_index(n, o, f, input.dtype, xp) for n, o, f in zip(spatial, out, factors, strict=True)]
-    return NearestResample(indices, spatial).apply(input)
-
-
-def upsample(input: Tensor, size: int | Sequence[int] | None = None,
-             scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
-             align_corners: bool | None = None) -> Tensor:
-    """The older name of `interpolate`."""
-    return interpolate(input, size, scale_factor, mode, align_corners)

@@ -7,6 +7,9 @@ gradients of x, W_ih, W_hh and the biases are one GEMM or one sum each at the en
 arrays are feature-major, (features, N), and one product W [h_t; x_t; 1] per step gives all pre-activations
 (see LSTMSequence). A cell (`lstm_cell`, ...) is the same Function run for a single step.
 
+Under create_graph, each Function's `vjp` reruns the steps with Tensor ops (ops/recurrent_steps.py), so that
+gradients of gradients exist.
+
 Why not one graph node per step: each step would need its slice of the projected input, and the gradient
 of a slice is a full-sequence array, so backward would cost O(length^2).
 
@@ -26,7 +29,16 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.ops import _checks
 from chainrule.ops.dropout import dropout as _dropout
-from chainrule.ops.shape import cat, stack
+from chainrule.ops.recurrent_steps import (
+    differentiable_backward,
+    gru_step,
+    gru_step_grad,
+    lstm_step,
+    lstm_step_grad,
+    rnn_step,
+    rnn_step_grad,
+)
+from chainrule.ops.shape import cat
 from chainrule.tensor import Tensor, _wrap
 
 # Per-gate factors of the pre-activations. sigmoid(x) = (1 + tanh(x / 2)) / 2, so halving the sigmoid gates'
@@ -123,7 +135,7 @@ class LSTMSequence(Function):
 
     saves_inputs = True
     saves_output = True  # a view of `stacked`: an in-place change of the output is caught at backward
-    first_weight = 3  # w_ih's position, for _differentiable_backward
+    first_weight = 3  # w_ih's position, for differentiable_backward
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = backend.array_module(x)
@@ -225,7 +237,7 @@ class LSTMSequence(Function):
         return tuple(grads)
 
     def vjp(self, grad):
-        return _differentiable_backward(self, grad, _lstm_step, _lstm_step_grad)
+        return differentiable_backward(self, grad, lstm_step, lstm_step_grad)
 
 
 class GRUSequence(_Recurrence):
@@ -308,7 +320,7 @@ class GRUSequence(_Recurrence):
         return (x_grad, d_hidden if self.parents[1] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
 
     def vjp(self, grad):
-        return _differentiable_backward(self, grad, _gru_step, _gru_step_grad)
+        return differentiable_backward(self, grad, gru_step, gru_step_grad)
 
 
 class RNNSequence(_Recurrence):
@@ -361,98 +373,7 @@ class RNNSequence(_Recurrence):
         return (x_grad, d_hidden if self.parents[1] is not None else None, w_ih_grad, w_hh_grad, *bias_grads)
 
     def vjp(self, grad):
-        return _differentiable_backward(self, grad, _rnn_step, _rnn_step_grad)
-
-
-# -- the same steps with Tensor ops, for create_graph (second derivatives) ------------------------------------
-# step(input gates, hidden gates, h, c, function) -> (h', c' or None, cache), the gates being x W_ih^T + b_ih and
-# h W_hh^T + b_hh; step_grad(dh', dc', cache, function) -> (d input gates, d hidden gates, dh through the
-# direct path or None, dc or None).
-def _lstm_step(input_gates, hidden_gates, hidden, cell, function):
-    size = hidden.shape[-1]
-    gates = input_gates + hidden_gates
-    i, f = gates[:, :size].sigmoid(), gates[:, size:2 * size].sigmoid()
-    g, o = gates[:, 2 * size:3 * size].tanh(), gates[:, 3 * size:].sigmoid()
-    new_cell = f * cell + i * g
-    tanh_cell = new_cell.tanh()
-    return o * tanh_cell, new_cell, (i, f, g, o, cell, tanh_cell)
-
-
-def _lstm_step_grad(d_hidden, d_cell, cache, function):
-    i, f, g, o, cell, tanh_cell = cache
-    d_cell = d_cell + d_hidden * o * (1 - tanh_cell * tanh_cell)
-    d_gates = cat([d_cell * g * i * (1 - i), d_cell * cell * f * (1 - f), d_cell * i * (1 - g * g),
-                   d_hidden * tanh_cell * o * (1 - o)], 1)
-    return d_gates, d_gates, None, d_cell * f
-
-
-def _gru_step(input_gates, hidden_gates, hidden, cell, function):
-    size = hidden.shape[-1]
-    reset = (input_gates[:, :size] + hidden_gates[:, :size]).sigmoid()
-    update = (input_gates[:, size:2 * size] + hidden_gates[:, size:2 * size]).sigmoid()
-    new = (input_gates[:, 2 * size:] + reset * hidden_gates[:, 2 * size:]).tanh()
-    return new + update * (hidden - new), None, (reset, update, new, hidden, hidden_gates[:, 2 * size:])
-
-
-def _gru_step_grad(d_hidden, d_cell, cache, function):
-    reset, update, new, previous, hidden_new = cache
-    d_new = d_hidden * (1 - update) * (1 - new * new)
-    d_reset = d_new * hidden_new * reset * (1 - reset)
-    d_update = d_hidden * (previous - new) * update * (1 - update)
-    return cat([d_reset, d_update, d_new], 1), cat([d_reset, d_update, d_new * reset], 1), d_hidden * update, None
-
-
-def _rnn_step(input_gates, hidden_gates, hidden, cell, function):
-    pre_activation = input_gates + hidden_gates
-    new = pre_activation.tanh() if function.nonlinearity == "tanh" else pre_activation.relu()
-    return new, None, new
-
-
-def _rnn_step_grad(d_hidden, d_cell, new, function):
-    slope = 1 - new * new if function.nonlinearity == "tanh" else (new > 0).to(new.dtype)
-    d_gates = d_hidden * slope
-    return d_gates, d_gates, None, None
-
-
-def _differentiable_backward(function, grad, step, step_grad):
-    """The recurrence recomputed with Tensor ops, then its backward, so that the result is differentiable."""
-    tensors = function.input_tensors()
-    first = function.first_weight
-    x, hidden = tensors[0], tensors[1]
-    cell = tensors[2] if first == 3 else None
-    w_ih, w_hh = tensors[first], tensors[first + 1]
-    b_ih, b_hh = (tensors[first + 2], tensors[first + 3]) if len(tensors) > first + 2 else (None, None)
-    sequence = x if x.ndim == 3 else x.reshape((1, *x.shape))
-    steps, batch, size = sequence.shape
-    input_gates = sequence @ w_ih.T
-    if b_ih is not None:
-        input_gates = input_gates + b_ih
-    previous, caches = [], []
-    for t in range(steps):
-        hidden_gates = hidden @ w_hh.T
-        if b_hh is not None:
-            hidden_gates = hidden_gates + b_hh
-        previous.append(hidden)
-        hidden, cell, cache = step(input_gates[t], hidden_gates, hidden, cell, function)
-        caches.append(cache)
-    grad = grad.reshape((steps + (first == 3), batch, hidden.shape[-1]))
-    d_hidden, d_cell = grad[steps - 1], (grad[steps] if first == 3 else None)
-    d_inputs, d_hiddens = [None] * steps, [None] * steps
-    for t in reversed(range(steps)):
-        d_inputs[t], d_hiddens[t], d_direct, d_cell = step_grad(d_hidden, d_cell, caches[t], function)
-        d_hidden = d_hiddens[t] @ w_hh
-        if d_direct is not None:
-            d_hidden = d_hidden + d_direct
-        if t > 0:
-            d_hidden = d_hidden + grad[t - 1]
-    d_input = stack(d_inputs).reshape((steps * batch, -1))
-    d_hidden_gates = stack(d_hiddens).reshape((steps * batch, -1))
-    grads = [(d_input @ w_ih).reshape(x.shape), d_hidden] + ([d_cell] if first == 3 else [])
-    grads += [d_input.T @ sequence.reshape((steps * batch, size)),
-              d_hidden_gates.T @ stack(previous).reshape((steps * batch, -1))]
-    if b_ih is not None:
-        grads += [d_input.sum(0), d_hidden_gates.sum(0)]
-    return tuple(grads)
+        return differentiable_backward(self, grad, rnn_step, rnn_step_grad)
 
 
 # -- public functions ------------------------------------------------------------------------------------------
@@ -536,14 +457,14 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: T
     return _cell("rnn_relu_cell", 1, RNNSequence("relu"), input, (hx,), w_ih, w_hh, b_ih, b_hh)
 
 
-def _layers(op: str, gates: int, make, states: Sequence[Tensor] | None, input: Tensor, params: Sequence[Tensor],
-            has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool,
-            batch_first: bool) -> tuple[Tensor, ...]:
-    """Run the stacked layers; returns the output and, per state (h, and c for an LSTM), its final values."""
-    directions = 2 if bidirectional else 1
-    per_layer = 4 if has_biases else 2
-    state_names = ("h_0", "c_0")[:1 + (gates == 4)]
-    params = list(params)
+def _layer_params(params: Sequence[Tensor], index: int, per_layer: int) -> Sequence[Tensor]:
+    """w_ih, w_hh (and b_ih, b_hh) of layer-and-direction `index`."""
+    return params[index * per_layer:(index + 1) * per_layer]
+
+
+def _check_layers(op: str, gates: int, state_names: tuple, states: Sequence[Tensor] | None, input: Tensor,
+                  params: list, num_layers: int, directions: int, per_layer: int, batch_first: bool) -> int:
+    """The hidden size, after checking the input, the number of params, every layer's weights and the states."""
     _check_tensors(op, [("input", input), *zip(state_names, states or (), strict=False),
                         *((f"params[{i}]", p) for i, p in enumerate(params))])
     if input.ndim != 3:
@@ -552,36 +473,66 @@ def _layers(op: str, gates: int, make, states: Sequence[Tensor] | None, input: T
     if len(params) != num_layers * directions * per_layer:
         raise ValueError(f"{op}: expected {num_layers * directions * per_layer} params ({per_layer} per layer and "
                          f"direction, {num_layers} layers, {directions} directions), got {len(params)}")
-    x = input.transpose(0, 1) if batch_first else input
-    steps, batch = x.shape[0], x.shape[1]
+    steps, batch = (input.shape[1], input.shape[0]) if batch_first else (input.shape[0], input.shape[1])
     if steps == 0:
         raise ValueError(f"{op}: expected a sequence of length at least 1, got input of shape {input.shape}")
     hidden = 0
     for index in range(num_layers * directions):
-        w_ih, w_hh, *biases = params[index * per_layer:(index + 1) * per_layer]
+        w_ih, w_hh, *biases = _layer_params(params, index, per_layer)
         b_ih, b_hh = biases or (None, None)
-        layer_input = x.shape[2] if index < directions else hidden * directions
+        layer_input = input.shape[2] if index < directions else hidden * directions
         suffix = f" of layer {index // directions}" + (" (reverse)" if index % directions else "")
         hidden = _check_weights(op, gates, layer_input, w_ih, w_hh, b_ih, b_hh, suffix)
     if states is not None:
         for name, state in zip(state_names, states, strict=True):
             _check_shape(op, name, state, (num_layers * directions, batch, hidden))
-    else:
-        zeros = _wrap(backend.array_module(x.data).zeros((batch, hidden), dtype=x.dtype), False, None)
+    return hidden
+
+
+def _initial_states(states: Sequence[Tensor] | None, index: int, zeros: Tensor | None, count: int) -> list:
+    """The `count` initial states of layer-and-direction `index`: its rows of the given states, else zeros."""
+    if states is None:
+        return [zeros] * count
+    return [state[index] for state in states]
+
+
+def _run_direction(make, x: Tensor, reverse: bool, initial: list, weights: Sequence[Tensor],
+                   has_cell: bool) -> tuple[Tensor, list[Tensor]]:
+    """One layer in one direction: its output (L, N, H) in time order, and its final states (h, then c for an
+    LSTM), each (1, N, H)."""
+    steps = x.shape[0]
+    out = make().apply(x[::-1] if reverse else x, *initial, *weights)
+    finals = [out[steps - 1 + kind:steps + kind] for kind in range(len(initial))]  # out: h_1 ... h_L (then c_L)
+    if reverse:
+        return out[steps - 1::-1], finals
+    return (out[:steps] if has_cell else out), finals
+
+
+def _layers(op: str, gates: int, make, states: Sequence[Tensor] | None, input: Tensor, params: Sequence[Tensor],
+            has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool,
+            batch_first: bool) -> tuple[Tensor, ...]:
+    """Run the stacked layers; returns the output and, per state (h, and c for an LSTM), its final values."""
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    state_names = ("h_0", "c_0")[:1 + (gates == 4)]
+    params = list(params)
+    hidden = _check_layers(op, gates, state_names, states, input, params, num_layers, directions, per_layer,
+                           batch_first)
+    x = input.transpose(0, 1) if batch_first else input
+    zeros = None
+    if states is None:
+        zeros = _wrap(backend.array_module(x.data).zeros((x.shape[1], hidden), dtype=x.dtype), False, None)
     finals: list[list[Tensor]] = [[] for _ in state_names]
     for layer in range(num_layers):
         outputs = []
         for direction in range(directions):
             index = layer * directions + direction
-            initial = [zeros] * len(state_names) if states is None else [state[index] for state in states]
-            out = make().apply(x if direction == 0 else x[::-1], *initial,
-                               *params[index * per_layer:(index + 1) * per_layer])
-            for kind, final in enumerate(finals):  # out holds h_1 ... h_L (then c_L) in processing order
-                final.append(out[steps - 1 + kind:steps + kind])
-            if direction == 1:
-                outputs.append(out[steps - 1::-1])
-            else:
-                outputs.append(out if gates != 4 else out[:steps])
+            initial = _initial_states(states, index, zeros, len(state_names))
+            output, last = _run_direction(make, x, direction == 1, initial, _layer_params(params, index, per_layer),
+                                          gates == 4)
+            outputs.append(output)
+            for final, value in zip(finals, last, strict=True):
+                final.append(value)
         x = outputs[0] if directions == 1 else cat(outputs, 2)
         if dropout and train and layer < num_layers - 1:
             x = _dropout(x, dropout, True)

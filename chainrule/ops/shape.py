@@ -1,7 +1,7 @@
-"""Shape and indexing ops: reshape, permute, expand, repeat, indexing, cat/stack/split, pad, casts.
+"""Shape ops: reshape, permute, expand, repeat, cat/stack/split, pad, casts (indexing is in ops/indexing.py).
 
-Reshape, permute and basic indexing return views of their input, as in PyTorch, so they share its
-version counter: an in-place change through either is seen by the graph.
+Reshape and permute return views of their input, as in PyTorch, so they share its version counter: an
+in-place change through either is seen by the graph.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import numpy
 from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
 from chainrule.ops import _checks
+from chainrule.ops.indexing import IndexSelect, getitem
 from chainrule.tensor import Tensor
-
-_BASIC = (int, numpy.integer, slice, type(None), type(Ellipsis))
 
 
 class Reshape(Function):
@@ -92,51 +91,6 @@ class Repeat(Function):
         return grad.reshape(tuple(shape)).sum(axis=copies).reshape(self.original_shape)
 
 
-class GetItem(Function):
-    """x[index]: the gradient is scattered back (accumulating over repeated integer indices)."""
-
-    def __init__(self, index):
-        self.index = index
-
-    def forward(self, x):
-        self.shape, self.dtype = x.shape, x.dtype
-        return x[self.index]
-
-    def backward(self, grad):
-        return _scatter(grad, self.index, self.shape)
-
-    def vjp(self, grad):
-        return IndexAdd(self.index, self.shape).apply(grad)
-
-
-class IndexAdd(Function):
-    """zeros(shape) with `grad` added at `index` — the backward of indexing, differentiable itself."""
-
-    def __init__(self, index, shape):
-        self.index, self.shape = index, shape
-
-    def forward(self, grad):
-        return _scatter(grad, self.index, self.shape)
-
-    def backward(self, grad):
-        return grad[self.index]
-
-
-def _is_basic(index: Any) -> bool:
-    if isinstance(index, tuple):
-        return builtins.all(isinstance(part, _BASIC) for part in index)
-    return isinstance(index, _BASIC)
-
-
-def _scatter(values: Any, index: Any, shape: tuple) -> Any:
-    xp = backend.array_module(values)
-    result = xp.zeros(shape, dtype=values.dtype)
-    if _is_basic(index) or (hasattr(index, "dtype") and index.dtype == bool):
-        result[index] = values  # every position is selected at most once
-    else:
-        xp.add.at(result, index, values)
-    return result
-
 
 class Concatenate(Function):
     """cat(tensors, dim): the gradient is split back into the pieces."""
@@ -181,26 +135,6 @@ class ConstantPad(Function):
 
     def backward(self, grad):
         return grad[tuple(slice(before, grad.shape[i] - after) for i, (before, after) in enumerate(self.widths))]
-
-
-class IndexSelect(Function):
-    """Take `indices` along `axis` (repeats allowed); the gradient adds back into those positions."""
-
-    def __init__(self, axis, indices):
-        self.axis, self.indices = axis, indices
-
-    def forward(self, x):
-        self.shape = x.shape
-        return backend.array_module(x).take(x, self.indices, axis=self.axis)
-
-    def _index(self):
-        return (slice(None),) * self.axis + (self.indices,)
-
-    def backward(self, grad):
-        return _scatter(grad, self._index(), self.shape)
-
-    def vjp(self, grad):
-        return IndexAdd(self._index(), self.shape).apply(grad)
 
 
 class Cast(Function):
@@ -377,42 +311,6 @@ def repeat(input: Tensor, repeats: Sequence[int]) -> Tensor:
             f"{input.ndim}"
         )
     return Repeat(repeats).apply(input)
-
-
-def index_arrays(index: Any) -> Any:
-    """Replace Tensors inside an index by their arrays (lists become arrays so NumPy reads them as one index)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(index_arrays(part) for part in index)
-    if isinstance(index, list) and builtins.any(isinstance(part, Tensor) for part in index):
-        return [index_arrays(part) for part in index]
-    return index
-
-
-def getitem(input: Tensor, index: Any) -> Tensor:
-    """input[index] with NumPy/PyTorch semantics: ints, slices, None, ..., integer arrays, boolean masks."""
-    index = index_arrays(index)
-    function = GetItem(index)
-    function.is_view = _is_basic(index)
-    try:
-        return function.apply(input)
-    except IndexError as error:
-        raise IndexError(f"{error} (indexing a tensor of shape {input.shape} with {index!r})") from None
-
-
-def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """The entries at integer `index` (1-D) along `dim`; repeated indices accumulate their gradients."""
-    axis = _checks.normalize_dim(dim, input.ndim, "index_select")
-    indices = index.data if isinstance(index, Tensor) else backend.array_module(input.data).asarray(index)
-    if indices.ndim != 1 or indices.dtype.kind not in "iu":
-        raise TypeError(
-            f"index_select: index must be a 1-D integer tensor, got {indices.dtype} of shape {indices.shape}"
-        )
-    size = input.shape[axis]
-    if indices.size and (int(indices.min()) < -size or int(indices.max()) >= size):
-        raise IndexError(f"index_select: index out of range for dimension {dim} of size {size}")
-    return IndexSelect(axis, indices).apply(input)
 
 
 def _same_kind(tensors: Sequence[Tensor], op: str) -> None:

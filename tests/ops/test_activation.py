@@ -14,10 +14,10 @@ import numpy
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops._numerics import erfc as _erfc
 from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
-from tests.ops.op_table import OpInfo, Uniform, sample, strided, transposed
+from tests.ops import harness
+from tests.ops.op_table import OpInfo, Sample, Uniform, sample, strided, transposed
 
 try:
     import torch
@@ -25,7 +25,6 @@ try:
 except ImportError:  # the gradient tests need only chainrule; the torch fixture skips the others
     torch = F = None
 
-TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 AWAY_FROM_0 = Uniform(avoid=(0.0,), margin=0.1)
 
 
@@ -137,15 +136,7 @@ ACTIVATION_TABLE: list[OpInfo] = [
          Uniform(-3002.0, -2998.0), variant="large"),
 ]
 
-CASES = [pytest.param(row, each, id=f"{row.id}-{each.name}") for row in ACTIVATION_TABLE for each in row.samples()]
-
-
-def _call(row: OpInfo, each):
-    return lambda *inputs: row.op(*inputs, **each.kwargs)
-
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
+CASES = harness.params(ACTIVATION_TABLE)
 
 
 def test_case_ids_are_unique() -> None:
@@ -153,52 +144,27 @@ def test_case_ids_are_unique() -> None:
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
-# -- gradients against finite differences --------------------------------------------------------------
+# -- the op table's checks (tests/ops/harness.py): finite differences, create_graph, PyTorch -----------
 @pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradcheck(row: OpInfo, each) -> None:
-    inputs = row.make_inputs(each)
-    assert inputs[0].data.flags.c_contiguous == (not each.noncontiguous)
-    assert gradcheck(_call(row, each), inputs)
+def test_gradcheck(row: OpInfo, each: Sample) -> None:
+    harness.check_gradcheck(row, each)
 
 
 @pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradgradcheck(row: OpInfo, each) -> None:
-    assert gradgradcheck(_call(row, each), row.make_inputs(each))
+def test_gradgradcheck(row: OpInfo, each: Sample) -> None:
+    harness.check_gradgradcheck(row, each)
 
 
 @pytest.mark.parametrize(("row", "each"), CASES)
-def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each) -> None:
-    """The differentiable backward (create_graph=True) and the plain one must give the same gradients."""
-    inputs = row.make_inputs(each)
-    output = row.op(*inputs, **each.kwargs)
-    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(output.shape), requires_grad=True)
-    (plain,) = cr.autograd.grad(output, inputs, upstream, retain_graph=True)
-    (graphed,) = cr.autograd.grad(output, inputs, upstream, create_graph=True)
-    assert graphed.requires_grad
-    numpy.testing.assert_allclose(graphed.data, plain.data, rtol=1e-12, atol=1e-14)
+def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each: Sample) -> None:
+    harness.check_create_graph_equals_plain_backward(row, each)
 
 
-# -- against PyTorch ----------------------------------------------------------------------------------
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("row", "each"), CASES)
-def test_values_and_gradients_match_torch(row: OpInfo, each, dtype: str, device: str, torch) -> None:
-    (leaf,) = row.make_inputs(each, dtype, device)
-    torch_leaf = torch.from_numpy(_numpy(leaf).copy()).requires_grad_()
-    output = row.op(leaf, **each.kwargs)
-    expected = row.ref(torch_leaf, **each.kwargs)
-    assert output.shape == tuple(expected.shape)
-    assert output.dtype.name == str(expected.dtype).removeprefix("torch.")
-    assert output.device == cr.device(device)
-    numpy.testing.assert_allclose(_numpy(output), expected.detach().numpy(), **TOLERANCES[dtype])
-
-    upstream = numpy.random.default_rng(1).standard_normal(output.shape).astype(dtype)
-    upstream_tensor = cr.tensor(upstream, device=device)
-    output.backward(upstream_tensor)
-    expected.backward(torch.from_numpy(upstream))
-    assert leaf.grad.dtype == leaf.dtype
-    numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES[dtype])
-    numpy.testing.assert_array_equal(_numpy(upstream_tensor), upstream, err_msg="backward changed its grad")
+def test_values_and_gradients_match_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
+    harness.check_against_torch(row, each, dtype, device, torch)
 
 
 AT_ZERO = [

@@ -20,6 +20,7 @@ import chainrule as cr
 from chainrule.autograd import grad, gradcheck, gradgradcheck
 from chainrule.ops import conv as conv_module
 from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
+from tests.conftest import to_numpy as _numpy
 
 # torch warns that its 'same' padding with an even kernel copies the input; that is its business, not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
@@ -102,10 +103,6 @@ CASES = [
          {"padding": 1}, noncontiguous=True),
 ]
 PARAMS = [pytest.param(case, id=case.id) for case in CASES]
-
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 def test_table_ids_are_unique() -> None:

@@ -9,57 +9,27 @@ import numpy
 import pytest
 
 import chainrule as cr
+import chainrule.nn.functional as F
 from chainrule.autograd import Function, GradcheckError, gradcheck, gradgradcheck
-from tests.ops.op_table import OP_TABLE, OpInfo, Sample, cases
+from tests.ops import harness
+from tests.ops.op_table import OP_TABLE, OpInfo, Sample
 
-CASES = [pytest.param(row, each, id=f"{row.id}-{each.name}") for row, each in cases()]
-
-
-def _function(row: OpInfo, each: Sample):
-    return lambda *inputs: row.op(*inputs, **each.kwargs)
-
-
-def _inputs(row: OpInfo, each: Sample) -> list[cr.Tensor]:
-    inputs = row.make_inputs(each)
-    for arg, tensor in zip(each.args, inputs, strict=True):
-        assert tensor.shape == arg.shape
-        assert tensor.data.flags.c_contiguous == (arg.layout == "contiguous"), f"{arg} has the wrong layout"
-    return inputs
+CASES = harness.params(OP_TABLE)
 
 
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_gradcheck(row: OpInfo, each: Sample) -> None:
-    assert gradcheck(_function(row, each), _inputs(row, each), eps=row.gradcheck_eps)
+    harness.check_gradcheck(row, each)
 
 
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_gradgradcheck(row: OpInfo, each: Sample) -> None:
-    inputs = _inputs(row, each)
-    assert gradgradcheck(_function(row, each), inputs, eps=row.gradcheck_eps)
-
-
-def _float_outputs(result) -> list[cr.Tensor]:
-    outputs = list(result) if isinstance(result, tuple | list) else [result]
-    return [out for out in outputs if out.dtype.kind == "f"]
+    harness.check_gradgradcheck(row, each)
 
 
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each: Sample) -> None:
-    """The differentiable backward (create_graph=True) computes the same first-order gradients as the plain one.
-
-    gradgradcheck differentiates whatever the differentiable backward returns, so one that is smooth but wrong
-    passes it; this compares the two modes directly (backward run on Tensors, or an op's explicit vjp).
-    """
-    inputs = _inputs(row, each)
-    outputs = _float_outputs(row.op(*inputs, **each.kwargs))
-    rng = numpy.random.default_rng(0)
-    upstream = [cr.tensor(rng.standard_normal(out.shape), requires_grad=True) for out in outputs]
-    plain = cr.autograd.grad(outputs, inputs, upstream, retain_graph=True)
-    graphed = cr.autograd.grad(outputs, inputs, upstream, create_graph=True)
-    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
-        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
-        assert actual.shape == expected.shape
-        numpy.testing.assert_allclose(actual.data, expected.data, rtol=1e-12, atol=1e-12, err_msg=f"input {index}")
+    harness.check_create_graph_equals_plain_backward(row, each)
 
 
 def test_table_ids_are_unique() -> None:
@@ -79,6 +49,35 @@ def test_table_covers_every_differentiable_op() -> None:
         if name not in not_differentiable | helpers | needs_two_devices and row_names.get(name, name) not in covered
     }
     assert not missing, f"ops without a row in tests/ops/op_table.py: {sorted(missing)}"
+
+
+def _functionals_with_rows() -> dict[str, set[str]]:
+    """The names each table exercises, by file: the op table and the per-family tables, whose rows each run
+    gradcheck, gradgradcheck, create_graph and (where PyTorch has a twin) the PyTorch comparison."""
+    # imported here, not at the top, so that a family module that fails to import fails this test only
+    from tests.ops import test_activation, test_conv, test_loss, test_nn_ops, test_pooling
+
+    return {
+        "op_table.py": {row.name for row in OP_TABLE},
+        "test_activation.py": {row.name for row in test_activation.ACTIVATION_TABLE},
+        "test_conv.py": {case.op for case in test_conv.CASES},
+        "test_loss.py": {case.function for case in test_loss.CASES},
+        "test_nn_ops.py": {case.name for case in test_nn_ops.CASES},
+        "test_pooling.py": {case.name for case in test_pooling.CASES},
+    }
+
+
+def test_tables_cover_every_functional() -> None:
+    """Adding a function to chainrule.nn.functional means adding a row to the op table or a family table."""
+    not_differentiable = {"one_hot"}  # an integer tensor of the indices
+    tables = _functionals_with_rows()
+    covered = set().union(*tables.values())
+    missing = sorted(name for name in F.__all__ if name not in not_differentiable | covered)
+    assert not missing, f"functionals without a row in tests/ops/op_table.py or a family table: {missing}"
+    # a family row names its functional by a string or an id prefix: a typo there would cover nothing
+    for file, names in tables.items():
+        if file != "op_table.py":
+            assert names <= set(F.__all__), f"{file} names functionals that do not exist: {names - set(F.__all__)}"
 
 
 def test_table_has_noncontiguous_and_0d_samples_for_most_rows() -> None:

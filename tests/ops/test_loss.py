@@ -17,6 +17,7 @@ import pytest
 import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops import loss as L
+from tests.conftest import to_numpy as _numpy
 
 REDUCTIONS = ("mean", "sum", "none")
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
@@ -180,10 +181,6 @@ def test_gradcheck(case: Case) -> None:
 def test_gradgradcheck(case: Case) -> None:
     args, kwargs = case.tensors("cr")
     assert gradgradcheck(_function(case, kwargs), args)
-
-
-def _numpy(tensor: Any) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 @pytest.mark.parametrize("case", PARAMS)

@@ -18,6 +18,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
+from tests.conftest import to_numpy as _numpy
 
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 
@@ -39,6 +40,11 @@ class Case:
     # False where the gradient is a convention, not a derivative: the padding row of embedding is read in
     # forward, yet gets a zero gradient (as in PyTorch), so finite differences disagree with it by design
     first_order_is_derivative: bool = True
+
+    @property
+    def name(self) -> str:
+        """The functional the row exercises: its id starts with it (`layer_norm-2dim` calls F.layer_norm)."""
+        return self.id.split("-")[0]
 
     def leaves(self, dtype: str = "float64", device: str = "cpu") -> list[cr.Tensor]:
         rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
@@ -78,10 +84,10 @@ def _torch_constant(values: numpy.ndarray, like):
     return tensor.to(like.dtype) if values.dtype.kind == "f" else tensor
 
 
-def _seeded_dropout(x: cr.Tensor, p: float) -> cr.Tensor:
+def _seeded_dropout(x: cr.Tensor, p: float, function: Callable = F.dropout) -> cr.Tensor:
     """Training-mode dropout with the same mask on every call, so that finite differences see one function."""
     cr.manual_seed(1234)
-    return F.dropout(x, p, training=True)
+    return function(x, p, training=True)
 
 
 def _batch_norm_eval(x, weight, bias):
@@ -149,12 +155,16 @@ CASES = [
     Case("dropout-eval", lambda x: F.dropout(x, 0.5, training=False),
          lambda x: _tf().dropout(x, 0.5, training=False), ((3, 4),)),
     Case("dropout-train-seeded", lambda x: _seeded_dropout(x, 0.3), None, ((4, 5),)),
+    # dropout2d: whole channels, on (N, C, H, W) and unbatched (C, H, W); the same identities and a seeded mask
+    Case("dropout2d-p0", lambda x: F.dropout2d(x, 0.0), lambda x: _tf().dropout2d(x, 0.0), ((2, 3, 4, 5),)),
+    Case("dropout2d-p1", lambda x: F.dropout2d(x, 1.0), lambda x: _tf().dropout2d(x, 1.0), ((2, 3, 2, 2),)),
+    Case("dropout2d-eval", lambda x: F.dropout2d(x, 0.5, training=False),
+         lambda x: _tf().dropout2d(x, 0.5, training=False), ((2, 3, 4, 5),), ("transposed",)),
+    Case("dropout2d-train-seeded", lambda x: _seeded_dropout(x, 0.4, F.dropout2d), None, ((3, 4, 2, 3),)),
+    Case("dropout2d-train-seeded-unbatched", lambda x: _seeded_dropout(x, 0.4, F.dropout2d), None, ((4, 2, 3),),
+         ("transposed",)),
 ]
 PARAMS = [pytest.param(case, id=case.id) for case in CASES]
-
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
 
 
 @pytest.mark.parametrize("case", PARAMS)

@@ -19,6 +19,7 @@ import pytest
 import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops import recurrent
+from tests.conftest import to_numpy as _numpy
 
 N, I, H, L = 2, 3, 2, 3  # batch, input size, hidden size, length: tiny, for finite differences
 
@@ -138,10 +139,10 @@ def test_matches_torch(row: Row, dtype: str, device: str, torch) -> None:
     sum((out * cr.tensor(u, device=device)).sum() for out, u in zip(outs, upstream, strict=True)).backward()
     sum((e * torch.from_numpy(u)).sum() for e, u in zip(expected, upstream, strict=True)).backward()
     for index, (out, reference) in enumerate(zip(outs, expected, strict=True)):
-        numpy.testing.assert_allclose(out.detach().cpu().numpy(), reference.detach().numpy(), **tolerance,
+        numpy.testing.assert_allclose(_numpy(out), reference.detach().numpy(), **tolerance,
                                       err_msg=f"output {index}")
     for index, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
-        numpy.testing.assert_allclose(mine.grad.cpu().numpy(), reference.grad.numpy(), **tolerance,
+        numpy.testing.assert_allclose(_numpy(mine.grad), reference.grad.numpy(), **tolerance,
                                       err_msg=f"gradient of argument {index}")
 
 

@@ -7,53 +7,18 @@ import numpy
 import pytest
 
 import chainrule as cr
-from tests.ops.op_table import OpInfo, Sample, cases
+from tests.conftest import to_numpy as _numpy
+from tests.ops import harness
+from tests.ops.op_table import OP_TABLE, OpInfo, Sample
 
-CASES = [pytest.param(row, each, id=f"{row.id}-{each.name}") for row, each in cases()]
-TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
-
-
-def _as_list(result) -> list:
-    """An op's outputs as a list: split/chunk give tuples, max/min with dim give (values, indices)."""
-    return list(result) if isinstance(result, tuple | list) else [result]
-
-
-def _numpy(tensor: cr.Tensor) -> numpy.ndarray:
-    return tensor.detach().cpu().numpy()
+CASES = harness.params(OP_TABLE)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_values_and_gradients_match_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
-    leaves = row.make_inputs(each, dtype, device)
-    for arg, leaf in zip(each.args, leaves, strict=True):
-        assert leaf.data.flags.c_contiguous == (arg.layout == "contiguous"), f"{arg} has the wrong layout"
-        assert leaf.device == cr.device(device)
-    torch_leaves = [torch.from_numpy(_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
-
-    outputs = _as_list(row.op(*leaves, **each.kwargs))
-    expected = _as_list(row.ref(*torch_leaves, **each.kwargs))
-    assert len(outputs) == len(expected), f"{len(outputs)} outputs, torch gives {len(expected)}"
-    tolerance = TOLERANCES[dtype]
-    for index, (out, ref) in enumerate(zip(outputs, expected, strict=True)):
-        where = f"output {index}"
-        assert out.shape == tuple(ref.shape), where
-        assert out.dtype.name == str(ref.dtype).removeprefix("torch."), where
-        numpy.testing.assert_allclose(_numpy(out), ref.detach().numpy(), **tolerance, err_msg=where)
-
-    rng = numpy.random.default_rng(0)
-    differentiable = [i for i, out in enumerate(outputs) if out.dtype.kind == "f"]
-    upstream = [rng.standard_normal(outputs[i].shape).astype(outputs[i].dtype) for i in differentiable]
-    cr.autograd.backward([outputs[i] for i in differentiable], [cr.tensor(g, device=device) for g in upstream])
-    torch.autograd.backward([expected[i] for i in differentiable], [torch.from_numpy(g) for g in upstream])
-    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
-        where = f"gradient of input {index}"
-        assert leaf.grad is not None, where
-        assert leaf.grad.shape == leaf.shape, where
-        assert leaf.grad.dtype == leaf.dtype, where
-        assert leaf.grad.device == leaf.device, where
-        numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **tolerance, err_msg=where)
+    harness.check_against_torch(row, each, dtype, device, torch)
 
 
 # -- at kinks and ties the gradient is a convention: chainrule's must be PyTorch's ---------------------

@@ -1,16 +1,16 @@
-"""Pooling and upsampling layers: thin modules over chainrule.ops.pooling, with PyTorch's arguments and reprs."""
+"""Pooling and upsampling layers: thin modules over chainrule.ops.pooling and ops.interpolate, with PyTorch's arguments."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from chainrule.nn.module import Module
+from chainrule.ops.interpolate import interpolate
 from chainrule.ops.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
-    interpolate,
     max_pool1d,
     max_pool2d,
 )

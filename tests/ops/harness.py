@@ -1,0 +1,105 @@
+"""The checks every row of an op table goes through, written once: gradcheck, gradgradcheck, the create_graph
+backward against the plain one, and values and gradients against PyTorch.
+
+test_gradcheck.py and test_torch_equality.py run them over OP_TABLE; a per-family table in OpInfo format
+(test_activation.py) runs them over its own rows until it joins OP_TABLE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import gradcheck, gradgradcheck
+from tests.conftest import to_numpy
+from tests.ops.op_table import OpInfo, Sample
+
+TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
+
+
+def params(rows: list[OpInfo]) -> list[Any]:
+    """One pytest parameter (row, sample) per sample of each row, with the id `row.id-sample.name`."""
+    return [pytest.param(row, each, id=f"{row.id}-{each.name}") for row in rows for each in row.samples()]
+
+
+def _function(row: OpInfo, each: Sample) -> Callable:
+    return lambda *inputs: row.op(*inputs, **each.kwargs)
+
+
+def _inputs(row: OpInfo, each: Sample, dtype: str = "float64", device: str = "cpu") -> list[cr.Tensor]:
+    """The row's leaves for the sample, checked to have the shapes, layouts and device the sample asks for."""
+    inputs = row.make_inputs(each, dtype, device)
+    for arg, tensor in zip(each.args, inputs, strict=True):
+        assert tensor.shape == arg.shape
+        assert tensor.data.flags.c_contiguous == (arg.layout == "contiguous"), f"{arg} has the wrong layout"
+        assert tensor.device == cr.device(device)
+    return inputs
+
+
+def _as_list(result) -> list:
+    """An op's outputs as a list: split/chunk give tuples, max/min with dim give (values, indices)."""
+    return list(result) if isinstance(result, tuple | list) else [result]
+
+
+def check_gradcheck(row: OpInfo, each: Sample) -> None:
+    assert gradcheck(_function(row, each), _inputs(row, each), eps=row.gradcheck_eps)
+
+
+def check_gradgradcheck(row: OpInfo, each: Sample) -> None:
+    assert gradgradcheck(_function(row, each), _inputs(row, each), eps=row.gradcheck_eps)
+
+
+def check_create_graph_equals_plain_backward(row: OpInfo, each: Sample) -> None:
+    """The differentiable backward (create_graph=True) computes the same first-order gradients as the plain one.
+
+    gradgradcheck differentiates whatever the differentiable backward returns, so one that is smooth but wrong
+    passes it; this compares the two modes directly (backward run on Tensors, or an op's explicit vjp).
+    """
+    inputs = _inputs(row, each)
+    outputs = [out for out in _as_list(row.op(*inputs, **each.kwargs)) if out.dtype.kind == "f"]
+    rng = numpy.random.default_rng(0)
+    upstream = [cr.tensor(rng.standard_normal(out.shape), requires_grad=True) for out in outputs]
+    plain = cr.autograd.grad(outputs, inputs, upstream, retain_graph=True)
+    graphed = cr.autograd.grad(outputs, inputs, upstream, create_graph=True)
+    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
+        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
+        assert actual.shape == expected.shape
+        numpy.testing.assert_allclose(actual.data, expected.data, rtol=1e-12, atol=1e-12, err_msg=f"input {index}")
+
+
+def check_against_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
+    """Forward values, shapes and dtypes, and the gradients of every input for one random upstream gradient
+    (which backward must leave as it is), against the row's PyTorch twin run on the CPU."""
+    leaves = _inputs(row, each, dtype, device)
+    torch_leaves = [torch.from_numpy(to_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
+
+    outputs = _as_list(row.op(*leaves, **each.kwargs))
+    expected = _as_list(row.ref(*torch_leaves, **each.kwargs))
+    assert len(outputs) == len(expected), f"{len(outputs)} outputs, torch gives {len(expected)}"
+    tolerance = TOLERANCES[dtype]
+    for index, (out, ref) in enumerate(zip(outputs, expected, strict=True)):
+        where = f"output {index}"
+        assert out.shape == tuple(ref.shape), where
+        assert out.dtype.name == str(ref.dtype).removeprefix("torch."), where
+        assert out.device == cr.device(device), where
+        numpy.testing.assert_allclose(to_numpy(out), ref.detach().numpy(), **tolerance, err_msg=where)
+
+    rng = numpy.random.default_rng(0)
+    differentiable = [i for i, out in enumerate(outputs) if out.dtype.kind == "f"]
+    upstream = [rng.standard_normal(outputs[i].shape).astype(outputs[i].dtype) for i in differentiable]
+    upstream_tensors = [cr.tensor(g, device=device) for g in upstream]
+    cr.autograd.backward([outputs[i] for i in differentiable], upstream_tensors)
+    torch.autograd.backward([expected[i] for i in differentiable], [torch.from_numpy(g) for g in upstream])
+    for tensor, array in zip(upstream_tensors, upstream, strict=True):
+        numpy.testing.assert_array_equal(to_numpy(tensor), array, err_msg="backward changed its upstream gradient")
+    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
+        where = f"gradient of input {index}"
+        assert leaf.grad is not None, where
+        assert leaf.grad.shape == leaf.shape, where
+        assert leaf.grad.dtype == leaf.dtype, where
+        assert leaf.grad.device == leaf.device, where
+        numpy.testing.assert_allclose(to_numpy(leaf.grad), torch_leaf.grad.numpy(), **tolerance, err_msg=where)

@@ -1,4 +1,4 @@
-"""Pooling and upsampling layers: thin modules over chainrule.ops.pooling and ops.interpolate, with PyTorch's arguments."""
+"""Pooling and upsampling layers: thin modules over ops.pooling and ops.interpolate, with PyTorch's arguments."""
 
 from __future__ import annotations
 

@@ -168,6 +168,37 @@ def _errstate(xp: ModuleType, **kinds: str) -> Any:
 _QUIET = {"divide": "ignore", "invalid": "ignore"}
 
 
+def ignore_overflow(xp: ModuleType) -> Any:
+    """Stop NumPy warning about overflow until `restore_errors(token)`; returns the token (a hot-path
+    `numpy.errstate(over="ignore")`: ~0.3 µs where errstate costs ~1.1 µs, which a small op like sigmoid
+    notices). NumPy 2 keeps its error state in a context variable, set here to a state prepared at import;
+    NumPy 1 gets `numpy.seterr`; CuPy never warns."""
+    if xp is not numpy:
+        return None
+    if _numpy_error_state is None:
+        return numpy.seterr(over="ignore")
+    return _numpy_error_state.set(_OVERFLOW_IGNORED)
+
+
+def restore_errors(token: Any) -> None:
+    """Undo `ignore_overflow`."""
+    if token is None:
+        return
+    if _numpy_error_state is None:
+        numpy.seterr(**token)
+    else:
+        _numpy_error_state.reset(token)
+
+
+try:  # NumPy >= 2.0: the floating-point error state is this context variable (per thread and context)
+    from numpy._core._ufunc_config import _extobj_contextvar as _numpy_error_state
+except ImportError:
+    _numpy_error_state = None
+if _numpy_error_state is not None:
+    with numpy.errstate(over="ignore"):
+        _OVERFLOW_IGNORED = _numpy_error_state.get()
+
+
 def device_of(array: Any) -> Device:
     if type(array) is numpy.ndarray:
         return CPU

@@ -32,8 +32,11 @@ def sigmoid(x: Any) -> Any:
     """
     xp = backend.array_module(x)
     work = x.astype(xp.float32) if x.dtype.itemsize < 4 else x
-    with backend._errstate(xp, over="ignore"):
+    token = backend.ignore_overflow(xp)
+    try:
         result = 1 / (1 + xp.exp(-work))
+    finally:
+        backend.restore_errors(token)
     if work is not x:
         result = result.astype(x.dtype)
     return xp.asarray(result) if x.ndim == 0 else result  # a 0-d input makes a NumPy scalar

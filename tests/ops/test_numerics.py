@@ -109,3 +109,21 @@ def test_erf_and_normal_cdf_tails() -> None:
     phi = math.exp(-50) / math.sqrt(2 * math.pi)
     expected = math.erfc(10 / math.sqrt(2)) / 2 - 10 * phi
     numpy.testing.assert_allclose(x.grad.numpy(), [expected], rtol=1e-12, atol=0)
+
+
+def test_sigmoid_silences_only_its_own_overflow() -> None:
+    import warnings
+
+    from chainrule import backend
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr.sigmoid(cr.tensor([-1000.0, 1000.0])).tolist() == [0.0, 1.0]
+        with pytest.raises(RuntimeWarning, match="overflow"):  # the caller's NumPy error state is back
+            numpy.exp(numpy.float32([1000.0]))
+        token = backend.ignore_overflow(numpy)
+        try:
+            numpy.exp(numpy.float32([1000.0]))
+        finally:
+            backend.restore_errors(token)
+        assert backend.ignore_overflow(None) is None  # CuPy (any other array module) never warns

@@ -21,6 +21,7 @@ from chainrule.autograd import grad, gradcheck, gradgradcheck
 from chainrule.ops import conv as conv_module
 from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
 from tests.conftest import to_numpy as _numpy
+from tests.ops import harness
 
 # torch warns that its 'same' padding with an even kernel copies the input; that is its business, not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
@@ -124,14 +125,7 @@ def test_gradgradcheck(case: Case, device: str) -> None:
 def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
     """The vjp (a transposed convolution for dx, a convolution for dW) gives backward's gradients."""
     leaves = case.leaves("float64", device)
-    out = case.run(*leaves)
-    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(out.shape), device=device, requires_grad=True)
-    plain = cr.autograd.grad([out], leaves, [upstream], retain_graph=True)
-    graphed = cr.autograd.grad([out], leaves, [upstream], create_graph=True)
-    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
-        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
-        numpy.testing.assert_allclose(_numpy(actual), _numpy(expected), rtol=1e-12, atol=1e-12,
-                                      err_msg=f"input {index}")
+    harness.assert_create_graph_equals_plain_backward([case.run(*leaves)], leaves)
 
 
 @pytest.mark.torch

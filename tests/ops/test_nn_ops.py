@@ -19,6 +19,7 @@ import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
 from tests.conftest import to_numpy as _numpy
+from tests.ops import harness
 
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 
@@ -185,16 +186,7 @@ def test_gradgradcheck(case: Case, device: str) -> None:
 def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
     """The differentiable backward (create_graph=True) gives the same first-order gradients as the plain one."""
     leaves = case.leaves("float64", device)
-    out = case.op(*leaves)
-    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(out.shape), device=device, requires_grad=True)
-    plain = cr.autograd.grad([out], leaves, [upstream], retain_graph=True, allow_unused=True)
-    graphed = cr.autograd.grad([out], leaves, [upstream], create_graph=True, allow_unused=True)
-    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
-        assert (expected is None) == (actual is None), f"input {index}"
-        if expected is not None:
-            assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
-            numpy.testing.assert_allclose(_numpy(actual), _numpy(expected), rtol=1e-12, atol=1e-12,
-                                          err_msg=f"input {index}")
+    harness.assert_create_graph_equals_plain_backward([case.op(*leaves)], leaves)
 
 
 @pytest.mark.torch

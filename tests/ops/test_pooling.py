@@ -31,6 +31,7 @@ from chainrule.ops.pooling import (
     max_pool2d,
 )
 from tests.conftest import to_numpy as _numpy
+from tests.ops import harness
 
 # the upsample rows compare against torch.nn.functional.upsample, which PyTorch keeps but warns about
 pytestmark = pytest.mark.filterwarnings("ignore:`nn.functional.upsample` is deprecated:UserWarning")
@@ -155,12 +156,7 @@ def test_gradgradcheck(case: Case, device: str) -> None:
 def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
     """The differentiable backward (create_graph=True) gives the same first-order gradient as the plain one."""
     leaf = case.leaf("float64", device)
-    out = case.call(leaf)
-    upstream = cr.tensor(numpy.random.default_rng(0).standard_normal(out.shape), device=device, requires_grad=True)
-    (plain,) = cr.autograd.grad([out], [leaf], [upstream], retain_graph=True)
-    (graphed,) = cr.autograd.grad([out], [leaf], [upstream], create_graph=True)
-    assert graphed.requires_grad
-    numpy.testing.assert_allclose(_numpy(graphed), _numpy(plain), rtol=1e-12, atol=1e-12)
+    harness.assert_create_graph_equals_plain_backward([case.call(leaf)], [leaf])
 
 
 @pytest.mark.torch

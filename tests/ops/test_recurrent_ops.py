@@ -20,6 +20,7 @@ import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops import recurrent
 from tests.conftest import to_numpy as _numpy
+from tests.ops import harness
 
 N, I, H, L = 2, 3, 2, 3  # batch, input size, hidden size, length: tiny, for finite differences
 
@@ -110,14 +111,7 @@ def test_gradgradcheck(row: Row) -> None:
 def test_create_graph_gradients_equal_plain_backward(row: Row) -> None:
     """The vjp (the recurrence recomputed with Tensor ops) gives the fused backward's gradients."""
     tensors = _tensors(row)
-    outputs = _flatten(row.call(None, tensors))
-    rng = numpy.random.default_rng(0)
-    upstream = [cr.tensor(rng.standard_normal(out.shape), requires_grad=True) for out in outputs]
-    plain = cr.autograd.grad(outputs, tensors, upstream, retain_graph=True)
-    graphed = cr.autograd.grad(outputs, tensors, upstream, create_graph=True)
-    for index, (expected, actual) in enumerate(zip(plain, graphed, strict=True)):
-        assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
-        numpy.testing.assert_allclose(actual.data, expected.data, rtol=1e-12, atol=1e-12, err_msg=f"input {index}")
+    harness.assert_create_graph_equals_plain_backward(_flatten(row.call(None, tensors)), tensors)
 
 
 def _flatten(result) -> list:

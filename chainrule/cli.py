@@ -520,7 +520,7 @@ def _report(command: str, error: BaseException, status: int, debug: bool) -> int
     message = str(error) or type(error).__name__
     if not isinstance(error, CLIError | ConfigError | ImportError | RunInUseError | ValueError):
         message = f"{type(error).__name__}: {message}"
-    hint = "" if debug or status == 2 else " (run with --debug to see where)"
+    hint = "" if debug or status == 2 or isinstance(error, RunInUseError) else " (run with --debug to see where)"
     print(f"chainrule {command}: error: {message}{hint}", file=sys.stderr)
     return status
 

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,8 +136,7 @@ class RunDirectory:
         try:
             _lock(handle)
         except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = _holder(handle)
             handle.close()
             raise RunInUseError(
                 f"{self.path} is in use by {holder}; wait for it to finish or stop it, or give this run "
@@ -179,6 +179,18 @@ class RunDirectory:
         marker.pop("replaces")
         self.write_json(self.marker, marker)
         shutil.rmtree(self.path.parent / replaces, ignore_errors=True)
+
+
+def _holder(handle: Any) -> str:
+    """What the lock's holder wrote ("process 1234 (chainrule train)"); it writes right after taking the lock,
+    so a moment's wait covers a holder that has just taken it."""
+    for _ in range(50):
+        handle.seek(0)
+        holder = handle.read().strip()
+        if holder:
+            return holder
+        time.sleep(0.01)
+    return "another process"
 
 
 def _lock(handle: Any) -> None:

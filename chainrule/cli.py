@@ -135,7 +135,7 @@ class Run:
                 "renumber the labels to start at 0"
             )
 
-    def fit(self, resume_from: Path | None = None) -> None:
+    def fit(self, resume_from: dict[str, Any] | None = None) -> None:
         data = self.config["data"]
         self.trainer.fit(self.train, epochs=self.config["training"]["epochs"], validation=self.validation,
                          batch_size=data["batch_size"], shuffle=data["shuffle"], resume_from=resume_from)
@@ -225,7 +225,7 @@ def resume(args: argparse.Namespace) -> Path:
             print(f"Resuming {config['name']!r} at epoch {counters['epoch']}, batch {counters['batch']} "
                   f"(step {counters['global_step']}), training until epoch {epochs}")
         args.training = directory.path
-        run.fit(resume_from=checkpoint)
+        run.fit(resume_from=state)  # read and checked once, above
         _finish(run)
     return directory.path
 

@@ -105,7 +105,8 @@ class Trainer:
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self, train: Any, epochs: int, validation: Any = None, validation_split: float | None = None,
-            batch_size: int = 32, shuffle: bool = True, resume_from: str | os.PathLike | None = None) -> History:
+            batch_size: int = 32, shuffle: bool = True,
+            resume_from: str | os.PathLike | dict[str, Any] | None = None) -> History:
         """Train for `epochs` more epochs and return the History (shared by every fit() of this Trainer).
 
         `train` and `validation` are a DataLoader, a Dataset of `(inputs..., target)` samples, or a tuple
@@ -113,9 +114,10 @@ class Trainer:
         seeded with 0). Epochs and batches are counted from 1.
 
         `resume_from`: a training checkpoint (`save_checkpoint`, `ModelCheckpoint`'s `last.safetensors`) of
-        this same call. Everything is restored — weights, optimizer, scheduler, history, callbacks, random
-        state and the loader's position — and the interrupted fit continues where it stopped, even mid-epoch,
-        ending exactly as an uninterrupted run would (`epochs` still counts from the interrupted fit's start).
+        this same call, or the dict `load_train_state` read from one (for a caller that has read it already).
+        Everything is restored — weights, optimizer, scheduler, history, callbacks, random state and the
+        loader's position — and the interrupted fit continues where it stopped, even mid-epoch, ending exactly
+        as an uninterrupted run would (`epochs` still counts from the interrupted fit's start).
         """
         if not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"Trainer.fit: epochs must be a positive integer, got {epochs!r}")
@@ -123,13 +125,13 @@ class Trainer:
             raise ValueError("Trainer.fit: pass either validation or validation_split, not both")
         if validation_split is not None:
             train, validation = self._split(train, validation_split)
-        plateaus = [callback.schedule for callback in self._all_callbacks()
-                    if isinstance(getattr(callback, "schedule", None), ReduceLROnPlateau)]
-        if plateaus and validation is None:
+        plateau = any(isinstance(getattr(callback, "schedule", None), ReduceLROnPlateau)
+                      for callback in self._all_callbacks())
+        if plateau and validation is None:
             raise ValueError(
                 "Trainer.fit: ReduceLROnPlateau is stepped with val_loss; pass validation or validation_split"
             )
-        state = None if resume_from is None else load_train_state(resume_from)
+        state = resume_from if resume_from is None or isinstance(resume_from, dict) else load_train_state(resume_from)
         train_loader = self._loader(train, batch_size, shuffle, "train")
         validation_loader = None if validation is None else self._loader(validation, batch_size, False, "validation")
         self.train_loader = train_loader

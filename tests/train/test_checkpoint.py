@@ -272,3 +272,24 @@ def test_a_callback_state_without_its_keys_is_a_checkpoint_error_naming_the_call
     with pytest.raises(CheckpointError, match=r"the checkpoint's callbacks\[0\] \(ModelCheckpoint\) state doesn't "
                                               r"fit this trainer's \(KeyError: 'best'\)"):
         restore_train_state(trainer(), state)
+
+
+def test_fit_resumes_from_a_state_already_read(tmp_path) -> None:
+    from chainrule.train.checkpoint import load_train_state
+
+    def trainer() -> Trainer:
+        chainrule.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 2))
+        return Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+
+    x = numpy.random.default_rng(0).normal(size=(8, 2)).astype(numpy.float32)
+    y = (x[:, 0] > 0).astype(numpy.int64)
+    first = trainer()
+    first.fit((x, y), epochs=1, batch_size=4)
+    first.save_checkpoint(tmp_path / "last.safetensors")
+    from_path, from_state = trainer(), trainer()
+    from_path.fit((x, y), epochs=2, batch_size=4, resume_from=tmp_path / "last.safetensors")
+    from_state.fit((x, y), epochs=2, batch_size=4, resume_from=load_train_state(tmp_path / "last.safetensors"))
+    assert from_path.history.epochs[1]["loss"] == from_state.history.epochs[1]["loss"]
+    for a, b in zip(from_path.model.parameters(), from_state.model.parameters(), strict=True):
+        assert numpy.array_equal(a.numpy(), b.numpy())

@@ -1,8 +1,8 @@
-"""The checks every row of an op table goes through, written once: gradcheck, gradgradcheck, the create_graph
-backward against the plain one, and values and gradients against PyTorch.
+"""The checks every row of the op table goes through, written once: gradcheck, gradgradcheck, the create_graph
+backward against the plain one, values and gradients against PyTorch, and (for the rows that ask) second-order
+gradients against PyTorch.
 
-test_gradcheck.py and test_torch_equality.py run them over OP_TABLE; a per-family table in OpInfo format
-(test_activation.py) runs them over its own rows until it joins OP_TABLE.
+test_gradcheck.py and test_torch_equality.py run them over OP_TABLE (tests/ops/op_table/).
 """
 
 from __future__ import annotations
@@ -14,16 +14,25 @@ import numpy
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import gradcheck, gradgradcheck
-from tests.conftest import to_numpy
+from chainrule.autograd import GradcheckError, gradcheck, gradgradcheck
+from tests.conftest import DEVICES, to_numpy
 from tests.ops.op_table import OpInfo, Sample
 
-TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
+# the create_graph gradients are the plain ones up to rounding: both run the same rule, or a vjp on Tensors
+CREATE_GRAPH_TOLERANCE = {"rtol": 1e-12, "atol": 1e-14}
 
 
 def params(rows: list[OpInfo]) -> list[Any]:
     """One pytest parameter (row, sample) per sample of each row, with the id `row.id-sample.name`."""
     return [pytest.param(row, each, id=f"{row.id}-{each.name}") for row in rows for each in row.samples()]
+
+
+def device_params(rows: list[OpInfo]) -> list[Any]:
+    """(row, sample, device) for the finite-difference checks: the CPU for every row, and every other device
+    (with its skip marks) for the rows with `every_device`; ids `row.id-sample.name-device`."""
+    return [pytest.param(row, each, device.values[0], id=f"{row.id}-{each.name}-{device.id}", marks=device.marks)
+            for row in rows for each in row.samples()
+            for device in DEVICES if row.every_device or device.values[0] == "cpu"]
 
 
 def _function(row: OpInfo, each: Sample) -> Callable:
@@ -41,32 +50,39 @@ def _inputs(row: OpInfo, each: Sample, dtype: str = "float64", device: str = "cp
 
 
 def _as_list(result) -> list:
-    """An op's outputs as a list: split/chunk give tuples, max/min with dim give (values, indices)."""
+    """An op's outputs as a list: split/chunk give tuples, max/min with dim give (values, indices), an LSTM
+    (output, h_n, c_n)."""
     return list(result) if isinstance(result, tuple | list) else [result]
 
 
-def check_gradcheck(row: OpInfo, each: Sample) -> None:
-    assert gradcheck(_function(row, each), _inputs(row, each), eps=row.gradcheck_eps)
+def check_gradcheck(row: OpInfo, each: Sample, device: str = "cpu") -> None:
+    """gradcheck; for a row whose gradient is a convention (row.gradient_convention), gradcheck must find it."""
+    inputs = _inputs(row, each, device=device)
+    if row.gradient_convention:
+        with pytest.raises(GradcheckError, match="gradient mismatch for input"):
+            gradcheck(_function(row, each), inputs, eps=row.gradcheck_eps)
+        return
+    assert gradcheck(_function(row, each), inputs, eps=row.gradcheck_eps)
 
 
-def check_gradgradcheck(row: OpInfo, each: Sample) -> None:
-    assert gradgradcheck(_function(row, each), _inputs(row, each), eps=row.gradcheck_eps)
+def check_gradgradcheck(row: OpInfo, each: Sample, device: str = "cpu") -> None:
+    assert gradgradcheck(_function(row, each), _inputs(row, each, device=device), eps=row.gradcheck_eps)
 
 
-def check_create_graph_equals_plain_backward(row: OpInfo, each: Sample) -> None:
+def check_create_graph_equals_plain_backward(row: OpInfo, each: Sample, device: str = "cpu") -> None:
     """The differentiable backward (create_graph=True) computes the same first-order gradients as the plain one.
 
     gradgradcheck differentiates whatever the differentiable backward returns, so one that is smooth but wrong
     passes it; this compares the two modes directly (backward run on Tensors, or an op's explicit vjp).
     """
-    inputs = _inputs(row, each)
+    inputs = _inputs(row, each, device=device)
     outputs = [out for out in _as_list(row.op(*inputs, **each.kwargs)) if out.dtype.kind == "f"]
     assert_create_graph_equals_plain_backward(outputs, inputs)
 
 
 def assert_create_graph_equals_plain_backward(outputs: list, inputs: list) -> None:
     """The gradients of `outputs` with respect to `inputs` for one random upstream gradient, in both modes: equal
-    (to 1e-12), the same ones None (unused), and those of create_graph inside the graph."""
+    (to CREATE_GRAPH_TOLERANCE), the same ones None (unused), and those of create_graph inside the graph."""
     rng = numpy.random.default_rng(0)
     upstream = [cr.tensor(rng.standard_normal(out.shape), device=out.device, requires_grad=True) for out in outputs]
     plain = cr.autograd.grad(outputs, inputs, upstream, retain_graph=True, allow_unused=True)
@@ -77,25 +93,32 @@ def assert_create_graph_equals_plain_backward(outputs: list, inputs: list) -> No
             continue
         assert actual.requires_grad, f"input {index}: create_graph=True gave a gradient outside the graph"
         assert actual.shape == expected.shape
-        numpy.testing.assert_allclose(to_numpy(actual), to_numpy(expected), rtol=1e-12, atol=1e-12,
+        numpy.testing.assert_allclose(to_numpy(actual), to_numpy(expected), **CREATE_GRAPH_TOLERANCE,
                                       err_msg=f"input {index}")
+
+
+def _torch_leaves(leaves: list[cr.Tensor], torch) -> list:
+    return [torch.from_numpy(to_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
 
 
 def check_against_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
     """Forward values, shapes and dtypes, and the gradients of every input for one random upstream gradient
-    (which backward must leave as it is), against the row's PyTorch twin run on the CPU."""
+    (which backward must leave as it is), against the row's PyTorch twin run on the CPU, to row.tolerance.
+    Integer outputs (indices) must equal PyTorch's and stay outside the graph."""
     leaves = _inputs(row, each, dtype, device)
-    torch_leaves = [torch.from_numpy(to_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
+    torch_leaves = _torch_leaves(leaves, torch)
 
     outputs = _as_list(row.op(*leaves, **each.kwargs))
     expected = _as_list(row.ref(*torch_leaves, **each.kwargs))
     assert len(outputs) == len(expected), f"{len(outputs)} outputs, torch gives {len(expected)}"
-    tolerance = TOLERANCES[dtype]
+    tolerance = row.tolerance(dtype)
     for index, (out, ref) in enumerate(zip(outputs, expected, strict=True)):
         where = f"output {index}"
         assert out.shape == tuple(ref.shape), where
         assert out.dtype.name == str(ref.dtype).removeprefix("torch."), where
         assert out.device == cr.device(device), where
+        if out.dtype.kind != "f":
+            assert not out.requires_grad, f"{where}: an integer output requires grad"
         numpy.testing.assert_allclose(to_numpy(out), ref.detach().numpy(), **tolerance, err_msg=where)
 
     rng = numpy.random.default_rng(0)
@@ -113,3 +136,26 @@ def check_against_torch(row: OpInfo, each: Sample, dtype: str, device: str, torc
         assert leaf.grad.dtype == leaf.dtype, where
         assert leaf.grad.device == leaf.device, where
         numpy.testing.assert_allclose(to_numpy(leaf.grad), torch_leaf.grad.numpy(), **tolerance, err_msg=where)
+
+
+def check_second_order_against_torch(row: OpInfo, each: Sample, device: str, torch) -> None:
+    """d/d(inputs) of sum |d out/d inputs . upstream|^2, through the differentiable backward of both libraries,
+    in float64. An input whose first-order gradient depends on no input (a bias) gets no second-order gradient
+    from PyTorch: chainrule's must then be None or zero."""
+    leaves = _inputs(row, each, "float64", device)
+    torch_leaves = _torch_leaves(leaves, torch)
+    outputs = [out for out in _as_list(row.op(*leaves, **each.kwargs)) if out.dtype.kind == "f"]
+    expected = [out for out in _as_list(row.ref(*torch_leaves, **each.kwargs)) if out.dtype.is_floating_point]
+    rng = numpy.random.default_rng(1)
+    upstream = [rng.standard_normal(out.shape) for out in outputs]
+    firsts = cr.autograd.grad(outputs, leaves, [cr.tensor(u, device=device) for u in upstream], create_graph=True)
+    torch_firsts = torch.autograd.grad(expected, torch_leaves, [torch.from_numpy(u) for u in upstream],
+                                       create_graph=True)
+    sum(((first * first).sum() for first in firsts), cr.tensor(0.0, dtype=cr.float64, device=device)).backward()
+    sum((first * first).sum() for first in torch_firsts).backward()
+    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
+        if torch_leaf.grad is None:
+            assert leaf.grad is None or not to_numpy(leaf.grad).any(), f"second-order gradient of input {index}"
+            continue
+        numpy.testing.assert_allclose(to_numpy(leaf.grad), torch_leaf.grad.numpy(), **row.tolerance("float64"),
+                                      err_msg=f"second-order gradient of input {index}")

@@ -1,8 +1,7 @@
-"""The activation functions of chainrule.ops.activation: gradients against finite differences (first and
-second order), the create_graph path against plain backward, values and gradients against
-torch.nn.functional in float64 and float32, numerical stability at large |x|, and the error messages.
-
-The rows below use the op table's format (tests/ops/op_table.py), so they can join OP_TABLE as they are.
+"""The activation functions of chainrule.ops.activation, beyond their rows in the op table
+(tests/ops/op_table/activation.py, run by test_gradcheck.py and test_torch_equality.py): the gradient at 0
+against PyTorch's convention, the implicit softmax dim, dtype casts, numerical stability and accuracy at large
+|x|, empty inputs, and the error messages.
 """
 
 from __future__ import annotations
@@ -16,156 +15,12 @@ import pytest
 import chainrule as cr
 from chainrule.ops._numerics import erfc as _erfc
 from chainrule.ops.activation import elu, gelu, leaky_relu, log_softmax, silu, softmax, softplus
-from tests.ops import harness
-from tests.ops.op_table import OpInfo, Sample, Uniform, sample, strided, transposed
 
 try:
     import torch
     import torch.nn.functional as F
-except ImportError:  # the gradient tests need only chainrule; the torch fixture skips the others
+except ImportError:  # the tests that use it take the torch fixture, which skips them
     torch = F = None
-
-AWAY_FROM_0 = Uniform(avoid=(0.0,), margin=0.1)
-
-
-def _unary_samples(**kwargs):
-    """The shapes every elementwise activation is tried on; `kwargs` go with each."""
-
-    def samples():
-        yield sample((3, 4), **kwargs)
-        yield sample((), **kwargs)
-        yield sample((2, 3, 2), **kwargs)
-        yield sample(transposed(3, 4), tag="noncontig", **kwargs)
-        yield sample(strided(2, 5), tag="noncontig", **kwargs)
-
-    return samples
-
-
-def _leaky_relu_samples():
-    yield from _unary_samples()()
-    yield sample((3, 4), negative_slope=0.2)
-    yield sample((), negative_slope=-0.5)
-    yield sample(strided(2, 3), negative_slope=1.5, tag="noncontig")
-
-
-def _elu_samples():
-    yield from _unary_samples()()
-    yield sample((3, 4), alpha=0.5)
-    yield sample((), alpha=-0.5)
-    yield sample(transposed(2, 3), alpha=2.0, tag="noncontig")
-
-
-def _softplus_samples():
-    yield from _unary_samples()()
-    yield sample((3, 4), beta=2.0, threshold=3.0)
-    yield sample((3, 4), beta=-1.5)
-    yield sample((), beta=0.5, threshold=1.0)
-    yield sample(transposed(3, 4), beta=2, threshold=1.5, tag="noncontig")
-
-
-def _softmax_samples():
-    yield sample((3, 4), dim=1)
-    yield sample((3, 4), dim=0)
-    yield sample((2, 3, 4), dim=-1)
-    yield sample((2, 3, 4), dim=1)
-    yield sample((), dim=0)
-    yield sample((), dim=-1)
-    yield sample((5,), dim=0)
-    yield sample((3, 4), tag="implicit-dim")
-    yield sample((2, 3, 4), tag="implicit-dim")
-    yield sample(transposed(3, 4), dim=1, tag="noncontig")
-    yield sample(strided(3, 4), dim=0, tag="noncontig")
-
-
-def _large_samples(**kwargs):
-    def samples():
-        yield sample((4, 5), **kwargs)
-        yield sample(strided(3, 4), tag="noncontig", **kwargs)
-
-    return samples
-
-
-def _large_softmax_samples():
-    yield sample((3, 4), dim=1)
-    yield sample(transposed(3, 4), dim=0, tag="noncontig")
-
-
-def _torch_softmax(function):
-    """F.softmax / F.log_softmax, without the deprecation warning PyTorch gives for dim=None."""
-
-    def call(x, dim=None):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return function(x, dim=dim)
-
-    return call
-
-
-def _row(name, op, ref, samples, domain=AWAY_FROM_0, variant=""):
-    return OpInfo(name, lambda x, **kw: op(x, **kw), lambda x, **kw: ref(x, **kw), samples, domain, variant=variant)
-
-
-ACTIVATION_TABLE: list[OpInfo] = [
-    # domains stay away from the kinks (0 for leaky_relu and elu, the threshold for softplus)
-    _row("leaky_relu", leaky_relu, lambda x, **kw: F.leaky_relu(x, **kw), _leaky_relu_samples),
-    _row("elu", elu, lambda x, **kw: F.elu(x, **kw), _elu_samples),
-    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _unary_samples(), Uniform(-4.0, 4.0)),
-    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _unary_samples(approximate="tanh"), Uniform(-4.0, 4.0),
-         variant="tanh"),
-    _row("silu", silu, lambda x, **kw: F.silu(x, **kw), _unary_samples(), Uniform(-4.0, 4.0)),
-    _row("softplus", softplus, lambda x, **kw: F.softplus(x, **kw), _softplus_samples,
-         Uniform(-4.0, 4.0, avoid=(0.75, 1.5, 2.0), margin=0.05)),
-    _row("softmax", softmax, _torch_softmax(F.softmax if F else None), _softmax_samples, Uniform(-3.0, 3.0)),
-    _row("log_softmax", log_softmax, _torch_softmax(F.log_softmax if F else None), _softmax_samples,
-         Uniform(-3.0, 3.0)),
-    # large |x|: the negative sides of leaky_relu and elu, every range of erfc, sigmoid's tails, the linear
-    # part of softplus, and softmax inputs whose exp overflows (or underflows) without the max shift
-    _row("leaky_relu", leaky_relu, lambda x, **kw: F.leaky_relu(x, **kw), _large_samples(negative_slope=0.1),
-         Uniform(-1000.0, 1000.0, avoid=(0.0,), margin=1.0), variant="large"),
-    _row("elu", elu, lambda x, **kw: F.elu(x, **kw), _large_samples(alpha=1.5), Uniform(-40.0, 40.0, avoid=(0.0,)),
-         variant="large"),
-    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _large_samples(), Uniform(-12.0, 12.0), variant="large"),
-    _row("gelu", gelu, lambda x, **kw: F.gelu(x, **kw), _large_samples(approximate="tanh"), Uniform(-12.0, 12.0),
-         variant="tanh-large"),
-    _row("silu", silu, lambda x, **kw: F.silu(x, **kw), _large_samples(), Uniform(-40.0, 40.0), variant="large"),
-    _row("softplus", softplus, lambda x, **kw: F.softplus(x, **kw), _large_samples(),
-         Uniform(-60.0, 60.0, avoid=(20.0,), margin=1.0), variant="large"),
-    _row("softmax", softmax, _torch_softmax(F.softmax if F else None), _large_softmax_samples,
-         Uniform(998.0, 1002.0), variant="large"),
-    _row("log_softmax", log_softmax, _torch_softmax(F.log_softmax if F else None), _large_softmax_samples,
-         Uniform(-3002.0, -2998.0), variant="large"),
-]
-
-CASES = harness.params(ACTIVATION_TABLE)
-
-
-def test_case_ids_are_unique() -> None:
-    ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
-
-
-# -- the op table's checks (tests/ops/harness.py): finite differences, create_graph, PyTorch -----------
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradcheck(row: OpInfo, each: Sample) -> None:
-    harness.check_gradcheck(row, each)
-
-
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradgradcheck(row: OpInfo, each: Sample) -> None:
-    harness.check_gradgradcheck(row, each)
-
-
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each: Sample) -> None:
-    harness.check_create_graph_equals_plain_backward(row, each)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_values_and_gradients_match_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
-    harness.check_against_torch(row, each, dtype, device, torch)
-
 
 AT_ZERO = [
     ("leaky_relu", lambda m, x: m.leaky_relu(x, 0.2)),

@@ -1,8 +1,11 @@
-"""Every op's gradients against finite differences (gradcheck), and its gradients of gradients
-(gradgradcheck), over all the samples of the op table; and gradcheck itself catching wrong gradients."""
+"""Every op's gradients against finite differences (gradcheck), its gradients of gradients (gradgradcheck) and
+its create_graph gradients against the plain ones, over all the samples of the op table (on the CPU, and on
+every device for the rows that ask); that the table covers every op; and gradcheck itself catching wrong
+gradients."""
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy
@@ -11,25 +14,26 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import Function, GradcheckError, gradcheck, gradgradcheck
+from chainrule.ops import recurrent
 from tests.ops import harness
-from tests.ops.op_table import OP_TABLE, OpInfo, Sample
+from tests.ops.op_table import FAMILY_ROWS, OP_TABLE, OpInfo, Sample
 
-CASES = harness.params(OP_TABLE)
-
-
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradcheck(row: OpInfo, each: Sample) -> None:
-    harness.check_gradcheck(row, each)
+CASES = harness.device_params(OP_TABLE)
 
 
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_gradgradcheck(row: OpInfo, each: Sample) -> None:
-    harness.check_gradgradcheck(row, each)
+@pytest.mark.parametrize(("row", "each", "device"), CASES)
+def test_gradcheck(row: OpInfo, each: Sample, device: str) -> None:
+    harness.check_gradcheck(row, each, device)
 
 
-@pytest.mark.parametrize(("row", "each"), CASES)
-def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each: Sample) -> None:
-    harness.check_create_graph_equals_plain_backward(row, each)
+@pytest.mark.parametrize(("row", "each", "device"), CASES)
+def test_gradgradcheck(row: OpInfo, each: Sample, device: str) -> None:
+    harness.check_gradgradcheck(row, each, device)
+
+
+@pytest.mark.parametrize(("row", "each", "device"), CASES)
+def test_create_graph_gradients_equal_plain_backward(row: OpInfo, each: Sample, device: str) -> None:
+    harness.check_create_graph_equals_plain_backward(row, each, device)
 
 
 def test_table_ids_are_unique() -> None:
@@ -48,36 +52,32 @@ def test_table_covers_every_differentiable_op() -> None:
         name for name in cr.ops.__all__
         if name not in not_differentiable | helpers | needs_two_devices and row_names.get(name, name) not in covered
     }
-    assert not missing, f"ops without a row in tests/ops/op_table.py: {sorted(missing)}"
+    assert not missing, f"ops without a row in tests/ops/op_table/: {sorted(missing)}"
 
 
-def _functionals_with_rows() -> dict[str, set[str]]:
-    """The names each table exercises, by file: the op table and the per-family tables, whose rows each run
-    gradcheck, gradgradcheck, create_graph and (where PyTorch has a twin) the PyTorch comparison."""
-    # imported here, not at the top, so that a family module that fails to import fails this test only
-    from tests.ops import test_activation, test_conv, test_loss, test_nn_ops, test_pooling
-
-    return {
-        "op_table.py": {row.name for row in OP_TABLE},
-        "test_activation.py": {row.name for row in test_activation.ACTIVATION_TABLE},
-        "test_conv.py": {case.op for case in test_conv.CASES},
-        "test_loss.py": {case.function for case in test_loss.CASES},
-        "test_nn_ops.py": {case.name for case in test_nn_ops.CASES},
-        "test_pooling.py": {case.name for case in test_pooling.CASES},
-    }
+def _recurrent_functions() -> set[str]:
+    return {name for name, value in vars(recurrent).items()
+            if inspect.isfunction(value) and value.__module__ == recurrent.__name__ and not name.startswith("_")}
 
 
 def test_tables_cover_every_functional() -> None:
-    """Adding a function to chainrule.nn.functional means adding a row to the op table or a family table."""
+    """Adding a function to chainrule.nn.functional (or chainrule.ops.recurrent) means adding a row to the op
+    table."""
     not_differentiable = {"one_hot"}  # an integer tensor of the indices
-    tables = _functionals_with_rows()
-    covered = set().union(*tables.values())
-    missing = sorted(name for name in F.__all__ if name not in not_differentiable | covered)
-    assert not missing, f"functionals without a row in tests/ops/op_table.py or a family table: {missing}"
-    # a family row names its functional by a string or an id prefix: a typo there would cover nothing
-    for file, names in tables.items():
-        if file != "op_table.py":
-            assert names <= set(F.__all__), f"{file} names functionals that do not exist: {names - set(F.__all__)}"
+    covered = {row.name for row in OP_TABLE}
+    missing = sorted(name for name in {*F.__all__, *_recurrent_functions()} - not_differentiable if name not in covered)
+    assert not missing, f"functionals without a row in tests/ops/op_table/: {missing}"
+
+
+def test_row_names_name_real_functions() -> None:
+    """A row names the function it exercises: a typo there would cover nothing."""
+    known = {*cr.ops.__all__, *F.__all__, *_recurrent_functions(), *dir(cr.Tensor)}
+    unknown = sorted({row.name for row in OP_TABLE} - known)
+    assert not unknown, f"rows naming no function of chainrule.ops, nn.functional, ops.recurrent or Tensor: {unknown}"
+    functionals = {*F.__all__, *_recurrent_functions()}
+    for family, rows in FAMILY_ROWS.items():
+        strays = {row.name for row in rows} - functionals
+        assert not strays, f"{family} rows name no function of nn.functional or ops.recurrent: {sorted(strays)}"
 
 
 def test_table_has_noncontiguous_and_0d_samples_for_most_rows() -> None:

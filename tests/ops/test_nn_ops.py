@@ -1,219 +1,23 @@
-"""The functional layers (linear, layer_norm, batch_norm, embedding, dropout, one_hot): gradients against finite
-differences (first and second order), values and gradients against torch.nn.functional, and every error message.
-
-One table of cases drives the gradcheck, gradgradcheck and PyTorch-equality tests; a case with `ref=None` has no
-deterministic PyTorch twin (training-mode dropout draws its own mask) and is checked against its mask instead.
+"""The functional layers (linear, layer_norm, batch_norm, embedding, dropout, one_hot) beyond their rows in the
+op table (tests/ops/op_table/nn.py, run by test_gradcheck.py and test_torch_equality.py): batch_norm's running
+statistics, embedding's gradient and rows, training-mode dropout's mask (its rows have no PyTorch twin),
+one_hot, and every error message.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy
 import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule.autograd import gradcheck, gradgradcheck
 from tests.conftest import to_numpy as _numpy
-from tests.ops import harness
+from tests.ops.op_table.nn import INDICES_1D, INDICES_2D, RUNNING_MEAN, RUNNING_VAR
 
 TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One call of a functional op: `op(*leaves)` in chainrule, `ref(*leaves)` in torch (None: no twin).
-
-    `shapes` are the leaves' shapes (each gets a gradient); a layout of "transposed" makes that leaf the
-    transposed view of a contiguous tensor, so the leaf itself is not contiguous. Anything that gets no
-    gradient (indices, running statistics) is a NumPy constant inside `op` and `ref`.
-    """
-
-    id: str
-    op: Callable
-    ref: Callable | None
-    shapes: tuple[tuple[int, ...], ...]
-    layouts: tuple[str, ...] = ()
-    # False where the gradient is a convention, not a derivative: the padding row of embedding is read in
-    # forward, yet gets a zero gradient (as in PyTorch), so finite differences disagree with it by design
-    first_order_is_derivative: bool = True
-
-    @property
-    def name(self) -> str:
-        """The functional the row exercises: its id starts with it (`layer_norm-2dim` calls F.layer_norm)."""
-        return self.id.split("-")[0]
-
-    def leaves(self, dtype: str = "float64", device: str = "cpu") -> list[cr.Tensor]:
-        rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
-        result = []
-        for index, shape in enumerate(self.shapes):
-            values = rng.standard_normal(shape).astype(dtype)
-            if index < len(self.layouts) and self.layouts[index] == "transposed":
-                leaf = cr.tensor(numpy.ascontiguousarray(values.swapaxes(-1, -2)), device=device).swapaxes(-1, -2)
-                assert not leaf.data.flags.c_contiguous
-            else:
-                leaf = cr.tensor(values, device=device)
-            result.append(leaf.detach().requires_grad_())
-        return result
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-# -- constants shared by chainrule's op and torch's ref ----------------------------------------------------
-INDICES_1D = numpy.array([1, 3, 3, 0, 5, 1, 1])
-INDICES_2D = numpy.array([[0, 2, 2, 4], [4, 0, 1, 2]])
-RUNNING_MEAN = numpy.array([0.5, -1.0, 0.25])
-RUNNING_VAR = numpy.array([2.0, 0.5, 1.5])
-
-
-def _constant(values: numpy.ndarray, like: cr.Tensor) -> cr.Tensor:
-    """A NumPy constant as a tensor of `like`'s device (and dtype, for floating constants)."""
-    dtype = like.dtype if values.dtype.kind == "f" else None
-    return cr.tensor(values, dtype=dtype, device=like.device)
-
-
-def _torch_constant(values: numpy.ndarray, like):
-    tensor = _torch().from_numpy(values)
-    return tensor.to(like.dtype) if values.dtype.kind == "f" else tensor
-
-
-def _seeded_dropout(x: cr.Tensor, p: float, function: Callable = F.dropout) -> cr.Tensor:
-    """Training-mode dropout with the same mask on every call, so that finite differences see one function."""
-    cr.manual_seed(1234)
-    return function(x, p, training=True)
-
-
-def _batch_norm_eval(x, weight, bias):
-    return F.batch_norm(x, _constant(RUNNING_MEAN, x), _constant(RUNNING_VAR, x), weight, bias, training=False)
-
-
-def _torch_batch_norm_eval(x, weight, bias):
-    mean, var = _torch_constant(RUNNING_MEAN, x), _torch_constant(RUNNING_VAR, x)
-    return _torch().nn.functional.batch_norm(x, mean, var, weight, bias, training=False)
-
-
-def _tf():
-    return _torch().nn.functional
-
-
-CASES = [
-    # linear: input 1-D, 2-D, 3-D; with and without bias; non-contiguous input and weight
-    Case("linear-1d", F.linear, lambda x, w, b: _tf().linear(x, w, b), ((3,), (4, 3), (4,))),
-    Case("linear-2d", F.linear, lambda x, w, b: _tf().linear(x, w, b), ((5, 3), (4, 3), (4,))),
-    Case("linear-3d", F.linear, lambda x, w, b: _tf().linear(x, w, b), ((2, 5, 3), (4, 3), (4,))),
-    Case("linear-1d-nobias", F.linear, lambda x, w: _tf().linear(x, w), ((3,), (4, 3))),
-    Case("linear-2d-nobias", F.linear, lambda x, w: _tf().linear(x, w), ((5, 3), (4, 3))),
-    Case("linear-3d-nobias", F.linear, lambda x, w: _tf().linear(x, w), ((2, 5, 3), (4, 3))),
-    Case("linear-transposed-input", F.linear, lambda x, w, b: _tf().linear(x, w, b), ((5, 3), (4, 3), (4,)),
-         ("transposed",)),
-    Case("linear-transposed-weight", F.linear, lambda x, w, b: _tf().linear(x, w, b), ((5, 3), (4, 3), (4,)),
-         ("contiguous", "transposed")),
-    Case("linear-3d-transposed-both", F.linear, lambda x, w: _tf().linear(x, w), ((2, 5, 3), (4, 3)),
-         ("transposed", "transposed")),
-    # layer_norm: normalized_shape of 1 and 2 dimensions, with and without weight/bias
-    Case("layer_norm-1dim", lambda x: F.layer_norm(x, 4), lambda x: _tf().layer_norm(x, (4,)), ((3, 4),)),
-    Case("layer_norm-1dim-affine", lambda x, w, b: F.layer_norm(x, (4,), w, b),
-         lambda x, w, b: _tf().layer_norm(x, (4,), w, b), ((2, 3, 4), (4,), (4,))),
-    Case("layer_norm-2dim", lambda x: F.layer_norm(x, (2, 3)), lambda x: _tf().layer_norm(x, (2, 3)),
-         ((4, 2, 3),)),
-    Case("layer_norm-2dim-affine", lambda x, w, b: F.layer_norm(x, (2, 3), w, b, eps=1e-6),
-         lambda x, w, b: _tf().layer_norm(x, (2, 3), w, b, eps=1e-6), ((4, 2, 3), (2, 3), (2, 3))),
-    Case("layer_norm-weight-only", lambda x, w: F.layer_norm(x, (4,), w),
-         lambda x, w: _tf().layer_norm(x, (4,), w), ((3, 4), (4,))),
-    Case("layer_norm-transposed", lambda x: F.layer_norm(x, 4), lambda x: _tf().layer_norm(x, (4,)), ((5, 4),),
-         ("transposed",)),
-    # batch_norm: training (batch statistics) on (N, C) and (N, C, L), and evaluation (running statistics)
-    Case("batch_norm-train-2d", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-         lambda x, w, b: _tf().batch_norm(x, None, None, w, b, training=True), ((6, 3), (3,), (3,))),
-    Case("batch_norm-train-3d", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-         lambda x, w, b: _tf().batch_norm(x, None, None, w, b, training=True), ((4, 3, 5), (3,), (3,))),
-    Case("batch_norm-train-3d-plain", lambda x: F.batch_norm(x, None, None, training=True),
-         lambda x: _tf().batch_norm(x, None, None, training=True), ((4, 3, 2),)),
-    Case("batch_norm-eval-2d", _batch_norm_eval, _torch_batch_norm_eval, ((6, 3), (3,), (3,))),
-    Case("batch_norm-eval-3d", _batch_norm_eval, _torch_batch_norm_eval, ((4, 3, 5), (3,), (3,))),
-    # embedding: repeated indices, padding_idx, 1-D and 2-D index tensors
-    Case("embedding-1d", lambda w: F.embedding(_constant(INDICES_1D, w), w),
-         lambda w: _tf().embedding(_torch_constant(INDICES_1D, w), w), ((6, 3),)),
-    Case("embedding-2d", lambda w: F.embedding(_constant(INDICES_2D, w), w),
-         lambda w: _tf().embedding(_torch_constant(INDICES_2D, w), w), ((5, 4),)),
-    Case("embedding-1d-padding", lambda w: F.embedding(_constant(INDICES_1D, w), w, padding_idx=1),
-         lambda w: _tf().embedding(_torch_constant(INDICES_1D, w), w, padding_idx=1), ((6, 3),),
-         first_order_is_derivative=False),
-    Case("embedding-2d-negative-padding", lambda w: F.embedding(_constant(INDICES_2D, w), w, padding_idx=-1),
-         lambda w: _tf().embedding(_torch_constant(INDICES_2D, w), w, padding_idx=-1), ((5, 4),),
-         first_order_is_derivative=False),
-    # dropout: p = 0 and evaluation are the identity, p = 1 gives zeros; training otherwise is random
-    Case("dropout-p0", lambda x: F.dropout(x, 0.0), lambda x: _tf().dropout(x, 0.0), ((3, 4),)),
-    Case("dropout-p1", lambda x: F.dropout(x, 1.0), lambda x: _tf().dropout(x, 1.0), ((3, 4),)),
-    Case("dropout-eval", lambda x: F.dropout(x, 0.5, training=False),
-         lambda x: _tf().dropout(x, 0.5, training=False), ((3, 4),)),
-    Case("dropout-train-seeded", lambda x: _seeded_dropout(x, 0.3), None, ((4, 5),)),
-    # dropout2d: whole channels, on (N, C, H, W) and unbatched (C, H, W); the same identities and a seeded mask
-    Case("dropout2d-p0", lambda x: F.dropout2d(x, 0.0), lambda x: _tf().dropout2d(x, 0.0), ((2, 3, 4, 5),)),
-    Case("dropout2d-p1", lambda x: F.dropout2d(x, 1.0), lambda x: _tf().dropout2d(x, 1.0), ((2, 3, 2, 2),)),
-    Case("dropout2d-eval", lambda x: F.dropout2d(x, 0.5, training=False),
-         lambda x: _tf().dropout2d(x, 0.5, training=False), ((2, 3, 4, 5),), ("transposed",)),
-    Case("dropout2d-train-seeded", lambda x: _seeded_dropout(x, 0.4, F.dropout2d), None, ((3, 4, 2, 3),)),
-    Case("dropout2d-train-seeded-unbatched", lambda x: _seeded_dropout(x, 0.4, F.dropout2d), None, ((4, 2, 3),),
-         ("transposed",)),
-]
-PARAMS = [pytest.param(case, id=case.id) for case in CASES]
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_gradcheck(case: Case, device: str) -> None:
-    if not case.first_order_is_derivative:
-        with pytest.raises(cr.autograd.GradcheckError, match="gradient mismatch for input 0"):
-            gradcheck(case.op, case.leaves("float64", device))
-        return
-    assert gradcheck(case.op, case.leaves("float64", device))
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_gradgradcheck(case: Case, device: str) -> None:
-    assert gradgradcheck(case.op, case.leaves("float64", device))
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
-    """The differentiable backward (create_graph=True) gives the same first-order gradients as the plain one."""
-    leaves = case.leaves("float64", device)
-    harness.assert_create_graph_equals_plain_backward([case.op(*leaves)], leaves)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", [param for param in PARAMS if param.values[0].ref is not None])
-def test_values_and_gradients_match_torch(case: Case, dtype: str, device: str, torch) -> None:
-    leaves = case.leaves(dtype, device)
-    torch_leaves = [torch.from_numpy(_numpy(leaf).copy()).requires_grad_() for leaf in leaves]
-    out = case.op(*leaves)
-    expected = case.ref(*torch_leaves)
-    assert out.shape == tuple(expected.shape)
-    assert out.dtype.name == str(expected.dtype).removeprefix("torch.")
-    numpy.testing.assert_allclose(_numpy(out), expected.detach().numpy(), **TOLERANCES[dtype])
-
-    upstream = numpy.random.default_rng(0).standard_normal(out.shape).astype(dtype)
-    out.backward(cr.tensor(upstream, device=device))
-    expected.backward(torch.from_numpy(upstream))
-    for index, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves, strict=True)):
-        assert leaf.grad is not None, f"input {index} got no gradient"
-        assert leaf.grad.shape == leaf.shape
-        numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES[dtype],
-                                      err_msg=f"gradient of input {index}")
-
-
-def test_table_ids_are_unique() -> None:
-    ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids))
 
 
 # -- batch_norm's running statistics ---------------------------------------------------------------------

@@ -1,24 +1,19 @@
-"""Pooling, adaptive pooling, nearest interpolation and dropout2d: gradients against finite differences (first and
-second order), values, gradients and indices against torch.nn.functional, the disjoint-window fast path against
-the accumulating one, and every error message.
-
-One table of cases drives the gradcheck, gradgradcheck and PyTorch-equality tests. Inputs are a random
-permutation of distinct values, so no window of a max pool has a tie (where the gradient is a convention).
+"""Pooling, adaptive pooling, nearest interpolation and dropout2d beyond their rows in the op table
+(tests/ops/op_table/pooling.py and nn.py, run by test_gradcheck.py and test_torch_equality.py): max pooling's
+ties, indices and integer inputs, what its backward keeps, the disjoint-window fast path against the
+accumulating one, PyTorch's nearest-index rule over many sizes, dropout2d's channel mask, and every error
+message.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy
 import pytest
 
 import chainrule as cr
-import chainrule.nn.functional as F
-from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops import pooling
 from chainrule.ops.dropout import dropout2d
 from chainrule.ops.interpolate import interpolate, upsample
@@ -31,155 +26,6 @@ from chainrule.ops.pooling import (
     max_pool2d,
 )
 from tests.conftest import to_numpy as _numpy
-from tests.ops import harness
-
-# the upsample rows compare against torch.nn.functional.upsample, which PyTorch keeps but warns about
-pytestmark = pytest.mark.filterwarnings("ignore:`nn.functional.upsample` is deprecated:UserWarning")
-TOLERANCES = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
-
-
-@dataclass(frozen=True)
-class Case:
-    """`function(input, **kwargs)` in chainrule and `torch.nn.functional.<name>(input, **kwargs)` in torch.
-
-    A layout of "transposed" makes the input the transposed view of a contiguous array (not contiguous).
-    """
-
-    id: str
-    name: str
-    shape: tuple[int, ...]
-    kwargs: dict
-    layout: str = "contiguous"
-
-    @property
-    def function(self) -> Callable:
-        return getattr(F, self.name)  # the public functional, wherever in chainrule.ops it lives
-
-    def leaf(self, dtype: str = "float64", device: str = "cpu") -> cr.Tensor:
-        rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
-        count = int(numpy.prod(self.shape))
-        values = ((rng.permutation(count) - count / 2) / count).reshape(self.shape).astype(dtype)
-        if self.layout == "transposed":
-            leaf = cr.tensor(numpy.ascontiguousarray(values.swapaxes(-1, -2)), device=device).swapaxes(-1, -2)
-            assert not leaf.data.flags.c_contiguous
-        else:
-            leaf = cr.tensor(values, device=device)
-        return leaf.detach().requires_grad_()
-
-    def call(self, input: cr.Tensor) -> cr.Tensor:
-        out = self.function(input, **self.kwargs)
-        return out[0] if isinstance(out, tuple) else out
-
-
-def _max2(id, shape, layout="contiguous", **kwargs):
-    return Case(f"max_pool2d-{id}", "max_pool2d", shape, kwargs, layout)
-
-
-def _avg2(id, shape, layout="contiguous", **kwargs):
-    return Case(f"avg_pool2d-{id}", "avg_pool2d", shape, kwargs, layout)
-
-
-CASES = [
-    _max2("k2", (2, 3, 6, 8), kernel_size=2),
-    _max2("k2-odd-floor", (2, 2, 7, 9), kernel_size=2),
-    _max2("k2-odd-ceil", (2, 2, 7, 9), kernel_size=2, ceil_mode=True),
-    _max2("k3-s1-overlap", (2, 2, 5, 6), kernel_size=3, stride=1),
-    _max2("k3-s2-p1", (2, 2, 7, 8), kernel_size=3, stride=2, padding=1),
-    _max2("k3-s2-p1-ceil", (1, 2, 8, 6), kernel_size=3, stride=2, padding=1, ceil_mode=True),
-    _max2("rect", (2, 2, 6, 7), kernel_size=(2, 3), stride=(1, 2), padding=(1, 0)),
-    _max2("dilation", (1, 2, 8, 9), kernel_size=3, stride=1, dilation=2),
-    _max2("dilation-pad-ceil", (2, 2, 9, 7), kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=(2, 1),
-          ceil_mode=True),
-    _max2("stride-gt-kernel", (2, 2, 8, 8), kernel_size=2, stride=3),
-    _max2("k1", (1, 2, 3, 4), kernel_size=1),
-    _max2("unbatched", (3, 7, 7), kernel_size=3, stride=2, padding=1),
-    _max2("transposed", (2, 3, 6, 8), "transposed", kernel_size=2),
-    _max2("transposed-overlap", (2, 2, 7, 6), "transposed", kernel_size=3, stride=2, padding=1),
-    _max2("indices", (2, 2, 7, 8), kernel_size=3, stride=2, padding=1, return_indices=True),
-    Case("max_pool1d-k2", "max_pool1d", (2, 3, 10), {"kernel_size": 2}),
-    Case("max_pool1d-k3-s2-p1-ceil", "max_pool1d", (2, 3, 10), {"kernel_size": 3, "stride": 2, "padding": 1,
-                                                                 "ceil_mode": True}),
-    Case("max_pool1d-dilation", "max_pool1d", (2, 2, 11), {"kernel_size": 3, "stride": 1, "dilation": 3}),
-    Case("max_pool1d-unbatched", "max_pool1d", (3, 11), {"kernel_size": 2, "stride": 1}),
-    Case("max_pool1d-transposed", "max_pool1d", (2, 4, 9), {"kernel_size": 3, "stride": 2}, "transposed"),
-    _avg2("k2", (2, 3, 6, 8), kernel_size=2),
-    _avg2("k3-s1-overlap", (2, 2, 5, 6), kernel_size=3, stride=1),
-    _avg2("k3-s2-p1", (2, 2, 7, 8), kernel_size=3, stride=2, padding=1),
-    _avg2("k3-s2-p1-exclude-pad", (2, 2, 7, 8), kernel_size=3, stride=2, padding=1, count_include_pad=False),
-    _avg2("ceil-pad", (2, 2, 8, 7), kernel_size=3, stride=2, padding=1, ceil_mode=True),
-    _avg2("ceil-pad-exclude-pad", (2, 2, 8, 7), kernel_size=3, stride=2, padding=1, ceil_mode=True,
-          count_include_pad=False),
-    _avg2("rect-divisor", (2, 2, 6, 7), kernel_size=(2, 3), stride=(1, 2), padding=(1, 0), divisor_override=4),
-    _avg2("unbatched", (3, 7, 7), kernel_size=2),
-    _avg2("transposed", (2, 3, 7, 6), "transposed", kernel_size=3, stride=2, padding=1),
-    Case("avg_pool1d-k2", "avg_pool1d", (2, 3, 10), {"kernel_size": 2}),
-    Case("avg_pool1d-ceil-exclude-pad", "avg_pool1d", (2, 3, 10), {"kernel_size": 4, "stride": 3, "padding": 2,
-                                                                    "ceil_mode": True, "count_include_pad": False}),
-    Case("avg_pool1d-unbatched", "avg_pool1d", (3, 11), {"kernel_size": 3, "stride": 1, "padding": 1}),
-    Case("adaptive_avg_pool2d-uneven", "adaptive_avg_pool2d", (2, 3, 7, 5), {"output_size": (3, 2)}),
-    Case("adaptive_avg_pool2d-global", "adaptive_avg_pool2d", (2, 3, 4, 5), {"output_size": 1}),
-    Case("adaptive_avg_pool2d-keep-height", "adaptive_avg_pool2d", (2, 2, 4, 7), {"output_size": (None, 3)}),
-    Case("adaptive_avg_pool2d-grow", "adaptive_avg_pool2d", (1, 2, 3, 4), {"output_size": (5, 6)}),
-    Case("adaptive_avg_pool2d-unbatched", "adaptive_avg_pool2d", (3, 7, 6), {"output_size": 4}),
-    Case("adaptive_avg_pool2d-transposed", "adaptive_avg_pool2d", (2, 2, 6, 7), {"output_size": (4, 3)},
-         "transposed"),
-    Case("adaptive_avg_pool1d-uneven", "adaptive_avg_pool1d", (2, 3, 10), {"output_size": 4}),
-    Case("interpolate-size", "interpolate", (2, 2, 5, 7), {"size": (9, 3)}),
-    Case("interpolate-scale-2", "interpolate", (2, 2, 3, 4), {"scale_factor": 2}),
-    Case("interpolate-scale-fraction", "interpolate", (2, 2, 5, 7), {"scale_factor": 1.7}),
-    Case("interpolate-scale-pair", "interpolate", (1, 2, 6, 5), {"scale_factor": (0.5, 2.5)}),
-    Case("interpolate-recompute", "interpolate", (1, 2, 5, 7), {"scale_factor": 1.7, "recompute_scale_factor": True}),
-    Case("interpolate-1d", "interpolate", (2, 3, 5), {"size": 12}),
-    Case("interpolate-transposed", "interpolate", (2, 2, 5, 4), {"scale_factor": 3}, "transposed"),
-    Case("upsample-scale-2", "upsample", (2, 2, 3, 4), {"scale_factor": 2}),
-    Case("upsample-size-1d", "upsample", (2, 3, 5), {"size": 8}, "transposed"),
-]
-PARAMS = [pytest.param(case, id=case.id) for case in CASES]
-
-
-def test_table_ids_are_unique() -> None:
-    ids = [case.id for case in CASES]
-    assert len(ids) == len(set(ids))
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_gradcheck(case: Case, device: str) -> None:
-    assert gradcheck(case.call, [case.leaf("float64", device)])
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_gradgradcheck(case: Case, device: str) -> None:
-    assert gradgradcheck(case.call, [case.leaf("float64", device)])
-
-
-@pytest.mark.parametrize("case", PARAMS)
-def test_create_graph_gradients_equal_plain_backward(case: Case, device: str) -> None:
-    """The differentiable backward (create_graph=True) gives the same first-order gradient as the plain one."""
-    leaf = case.leaf("float64", device)
-    harness.assert_create_graph_equals_plain_backward([case.call(leaf)], [leaf])
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", PARAMS)
-def test_values_gradients_and_indices_match_torch(case: Case, dtype: str, device: str, torch) -> None:
-    leaf = case.leaf(dtype, device)
-    torch_leaf = torch.from_numpy(_numpy(leaf).copy()).requires_grad_()
-    result = case.function(leaf, **case.kwargs)
-    expected = getattr(torch.nn.functional, case.name)(torch_leaf, **case.kwargs)
-    if case.kwargs.get("return_indices"):
-        (result, indices), (expected, expected_indices) = result, expected
-        assert indices.dtype == cr.int64 and not indices.requires_grad
-        numpy.testing.assert_array_equal(_numpy(indices), expected_indices.numpy())
-    assert result.shape == tuple(expected.shape)
-    assert result.dtype.name == dtype
-    numpy.testing.assert_allclose(_numpy(result), expected.detach().numpy(), **TOLERANCES[dtype])
-
-    upstream = numpy.random.default_rng(0).standard_normal(result.shape).astype(dtype)
-    result.backward(cr.tensor(upstream, device=device))
-    expected.backward(torch.from_numpy(upstream))
-    assert leaf.grad.shape == leaf.shape
-    numpy.testing.assert_allclose(_numpy(leaf.grad), torch_leaf.grad.numpy(), **TOLERANCES[dtype])
 
 
 # -- max pooling: ties, indices, integers, what backward keeps ---------------------------------------------

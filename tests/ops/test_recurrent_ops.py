@@ -1,143 +1,19 @@
-"""The recurrent ops (chainrule.ops.recurrent): gradients against finite differences, gradients of gradients,
-equality with torch's functions of the same names, and their argument errors.
-
-One table of rows (function, argument shapes, fixed arguments) drives gradcheck, gradgradcheck and the torch
-comparison, so adding an op or a configuration means adding a row.
+"""The recurrent ops (chainrule.ops.recurrent) beyond their rows in the op table (tests/ops/op_table/recurrent.py,
+run by test_gradcheck.py and test_torch_equality.py): a cell is one step of the layer, zero initial states,
+gradients when other inputs need none, the LSTM's chunked weight gradients, and the argument errors.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.ops import recurrent
-from tests.conftest import to_numpy as _numpy
-from tests.ops import harness
-
-N, I, H, L = 2, 3, 2, 3  # batch, input size, hidden size, length: tiny, for finite differences
-
-
-def _weights(gates: int, input_size: int, bias: bool, directions: int = 1, layers: int = 1) -> list[tuple]:
-    shapes = []
-    for layer in range(layers):
-        for _ in range(directions):
-            size = input_size if layer == 0 else H * directions
-            shapes += [(gates * H, size), (gates * H, H)] + ([(gates * H,), (gates * H,)] if bias else [])
-    return shapes
-
-
-@dataclass(frozen=True)
-class Row:
-    """`name` called as name(*tensors(shapes), **fixed); a cell takes its tensors positionally, a sequence
-    function as (input, hx, params, *fixed) with `states` initial states."""
-
-    id: str
-    name: str
-    shapes: list[tuple]
-    states: int = 0  # sequence functions: how many initial states (1, or 2 for an LSTM) come after the input
-    fixed: dict[str, Any] = field(default_factory=dict)
-
-    def call(self, library, tensors: list) -> Any:
-        function = getattr(recurrent if library is None else library, self.name)
-        if library is not None and self.name == "lstm_cell":  # torch takes the states as one list [hx, cx]
-            return function(tensors[0], tensors[1:3], *tensors[3:])
-        if not self.states:
-            return function(*tensors)
-        hx = tensors[1] if self.states == 1 else tuple(tensors[1:3])
-        if library is not None and self.states == 2:
-            hx = list(hx)
-        fixed = self.fixed
-        return function(tensors[0], hx, list(tensors[1 + self.states:]), fixed["has_biases"], fixed["num_layers"],
-                        fixed["dropout"], True, fixed["bidirectional"], fixed["batch_first"])
-
-    def arrays(self) -> list[numpy.ndarray]:
-        rng = numpy.random.default_rng(zlib.crc32(self.id.encode()))
-        return [rng.standard_normal(shape) * 0.8 for shape in self.shapes]
-
-
-def _sequence(name: str, gates: int, bias: bool = True, bidirectional: bool = False, layers: int = 1,
-              batch_first: bool = False) -> Row:
-    directions = 2 if bidirectional else 1
-    states = 2 if name == "lstm" else 1
-    shape = (N, L, I) if batch_first else (L, N, I)
-    fixed = {"has_biases": bias, "num_layers": layers, "dropout": 0.0, "bidirectional": bidirectional,
-             "batch_first": batch_first}
-    label = f"{name}{'-bidirectional' if bidirectional else ''}{f'-{layers}layers' if layers > 1 else ''}" \
-            f"{'-batch-first' if batch_first else ''}{'' if bias else '-no-bias'}"
-    return Row(label, name, [shape] + [(layers * directions, N, H)] * states
-               + _weights(gates, I, bias, directions, layers), states, fixed)
-
-
-ROWS = [
-    Row("lstm_cell", "lstm_cell", [(N, I), (N, H), (N, H), *_weights(4, I, True)]),
-    Row("lstm_cell-no-bias", "lstm_cell", [(N, I), (N, H), (N, H), *_weights(4, I, False)]),
-    Row("gru_cell", "gru_cell", [(N, I), (N, H), *_weights(3, I, True)]),
-    Row("gru_cell-no-bias", "gru_cell", [(N, I), (N, H), *_weights(3, I, False)]),
-    Row("rnn_tanh_cell", "rnn_tanh_cell", [(N, I), (N, H), *_weights(1, I, True)]),
-    Row("rnn_relu_cell", "rnn_relu_cell", [(N, I), (N, H), *_weights(1, I, True)]),
-    _sequence("lstm", 4, bidirectional=True),
-    _sequence("lstm", 4, bias=False, layers=2, batch_first=True),
-    _sequence("gru", 3, bidirectional=True),
-    _sequence("gru", 3, bias=False, layers=2),
-    _sequence("rnn_tanh", 1, layers=2, batch_first=True),
-    _sequence("rnn_relu", 1, bidirectional=True, bias=False),
-]
-PARAMS = [pytest.param(row, id=row.id) for row in ROWS]
-
-
-def _tensors(row: Row) -> list[cr.Tensor]:
-    return [cr.tensor(array, dtype=cr.float64, requires_grad=True) for array in row.arrays()]
-
-
-@pytest.mark.parametrize("row", PARAMS)
-def test_gradcheck(row: Row) -> None:
-    assert gradcheck(lambda *tensors: row.call(None, list(tensors)), _tensors(row))
-
-
-@pytest.mark.parametrize("row", PARAMS)
-def test_gradgradcheck(row: Row) -> None:
-    assert gradgradcheck(lambda *tensors: row.call(None, list(tensors)), _tensors(row))
-
-
-@pytest.mark.parametrize("row", PARAMS)
-def test_create_graph_gradients_equal_plain_backward(row: Row) -> None:
-    """The vjp (the recurrence recomputed with Tensor ops) gives the fused backward's gradients."""
-    tensors = _tensors(row)
-    harness.assert_create_graph_equals_plain_backward(_flatten(row.call(None, tensors)), tensors)
-
-
-def _flatten(result) -> list:
-    return [t for part in result for t in _flatten(part)] if isinstance(result, tuple | list) else [result]
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("row", PARAMS)
-def test_matches_torch(row: Row, dtype: str, device: str, torch) -> None:
-    tolerance = {"float64": {"rtol": 1e-9, "atol": 1e-12}, "float32": {"rtol": 1e-4, "atol": 1e-5}}[dtype]
-    arrays = [array.astype(dtype) for array in row.arrays()]
-    ours = [cr.tensor(array, device=device, requires_grad=True) for array in arrays]
-    theirs = [torch.from_numpy(array).requires_grad_() for array in arrays]
-    outs, expected = _flatten(row.call(None, ours)), _flatten(row.call(torch, theirs))
-    assert [out.shape for out in outs] == [tuple(e.shape) for e in expected]
-    rng = numpy.random.default_rng(0)
-    upstream = [rng.standard_normal(out.shape).astype(dtype) for out in outs]
-    sum((out * cr.tensor(u, device=device)).sum() for out, u in zip(outs, upstream, strict=True)).backward()
-    sum((e * torch.from_numpy(u)).sum() for e, u in zip(expected, upstream, strict=True)).backward()
-    for index, (out, reference) in enumerate(zip(outs, expected, strict=True)):
-        numpy.testing.assert_allclose(_numpy(out), reference.detach().numpy(), **tolerance,
-                                      err_msg=f"output {index}")
-    for index, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
-        numpy.testing.assert_allclose(_numpy(mine.grad), reference.grad.numpy(), **tolerance,
-                                      err_msg=f"gradient of argument {index}")
 
 
 def test_a_cell_is_one_step_of_the_layer() -> None:

@@ -1,5 +1,6 @@
 """Every op of the op table against PyTorch: forward values (and shapes and dtypes) and the gradients of
-every input for one random upstream gradient, in float64 and float32, on each device (torch on the CPU)."""
+every input for one random upstream gradient, in float64 and float32, on each device (torch on the CPU);
+second-order gradients for the rows that ask; and the gradient conventions at kinks and ties."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tests.conftest import to_numpy as _numpy
 from tests.ops import harness
 from tests.ops.op_table import OP_TABLE, OpInfo, Sample
 
-CASES = harness.params(OP_TABLE)
+CASES = harness.params([row for row in OP_TABLE if row.ref is not None])  # rows with a PyTorch twin
+SECOND_ORDER = harness.params([row for row in OP_TABLE if row.second_order_torch])
 
 
 @pytest.mark.torch
@@ -19,6 +21,12 @@ CASES = harness.params(OP_TABLE)
 @pytest.mark.parametrize(("row", "each"), CASES)
 def test_values_and_gradients_match_torch(row: OpInfo, each: Sample, dtype: str, device: str, torch) -> None:
     harness.check_against_torch(row, each, dtype, device, torch)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("row", "each"), SECOND_ORDER)
+def test_second_order_gradients_match_torch(row: OpInfo, each: Sample, device: str, torch) -> None:
+    harness.check_second_order_against_torch(row, each, device, torch)
 
 
 # -- at kinks and ties the gradient is a convention: chainrule's must be PyTorch's ---------------------

@@ -1,10 +1,5 @@
-"""The op table: every differentiable op, its PyTorch twin, its sample inputs and their domain.
-
-One row per op, as PyTorch's OpInfo. The generic tests (test_gradcheck.py, test_torch_equality.py) loop
-over OP_TABLE, so adding an op means adding a row here. A row's `op` is called with chainrule tensors and
-`ref` with torch tensors: the sample's inputs positionally, its kwargs by name. Inputs are the tensors
-that get gradients; anything else (an index array, a `where` mask) is a NumPy array in the kwargs, turned
-into a tensor on the inputs' device inside the callable.
+"""The rows of the core ops (chainrule.ops): arithmetic, elementwise, reductions, shape and indexing, and the
+tails of the numerical primitives (chainrule/ops/_numerics.py) through the ops built on them.
 
 Input values come from the row's domain: positive for log/sqrt/pow bases, away from the kinks of
 abs/relu/clamp, and without ties for max/min/maximum (where the gradient is a convention, not a limit).
@@ -13,190 +8,31 @@ abs/relu/clamp, and without ties for max/min/maximum (where the gradient is a co
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy
 
 import chainrule as cr
-
-try:
-    import torch
-except ImportError:  # the table needs only chainrule; the torch-equality tests skip without torch
-    torch = None
-
-
-# -- input domains -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Uniform:
-    """Uniform values in [low, high], at least `margin` away from each point in `avoid`."""
-
-    low: float = -2.0
-    high: float = 2.0
-    avoid: tuple[float, ...] = ()
-    margin: float = 0.1
-
-    def sample(self, shape: tuple, rng: numpy.random.Generator) -> numpy.ndarray:
-        values = numpy.asarray(rng.uniform(self.low, self.high, shape))
-        for _ in range(100):
-            bad = numpy.zeros(shape, dtype=bool)
-            for point in self.avoid:
-                bad |= numpy.abs(values - point) < self.margin
-            if not bad.any():
-                return values
-            values[bad] = rng.uniform(self.low, self.high, int(bad.sum()))
-        raise ValueError(f"{self} could not draw values away from {self.avoid}")
-
-
-@dataclass(frozen=True)
-class Distinct:
-    """All elements different, spaced at least (high - low) / n apart: no ties for max/min reductions."""
-
-    low: float = -2.0
-    high: float = 2.0
-
-    def sample(self, shape: tuple, rng: numpy.random.Generator) -> numpy.ndarray:
-        count = math.prod(shape)
-        steps = rng.permutation(count) + 0.5
-        return (self.low + (self.high - self.low) * steps / count).reshape(shape)
-
-
-@dataclass(frozen=True)
-class Lattice:
-    """Values offset + k * step in [low, high]: two lattices with different offsets never tie."""
-
-    offset: float
-    step: float = 0.5
-    low: float = -2.0
-    high: float = 2.0
-
-    def sample(self, shape: tuple, rng: numpy.random.Generator) -> numpy.ndarray:
-        count = int((self.high - self.low) / self.step)
-        return self.low + self.offset + self.step * rng.integers(0, count, shape)
-
-
-@dataclass(frozen=True)
-class Tails:
-    """Values of magnitude in [low, high] with random signs: the tails where a careless formula rounds to 0
-    or overflows (sigmoid(-20) is 2.06e-9, not 0)."""
-
-    low: float = 10.0
-    high: float = 40.0
-
-    def sample(self, shape: tuple, rng: numpy.random.Generator) -> numpy.ndarray:
-        magnitudes = numpy.asarray(rng.uniform(self.low, self.high, shape))
-        return numpy.where(rng.random(shape) < 0.5, -magnitudes, magnitudes)
-
-
-Domain = Uniform | Distinct | Lattice | Tails
-TAILS = Tails()
-REAL = Uniform()
-POSITIVE = Uniform(0.5, 2.0)
-NONZERO = Uniform(avoid=(0.0,), margin=0.5)
-NO_TIES = Distinct()
-# maximum/minimum: x on 0.1 + k/2, y on 0.35 + k/2, so |x - y| >= 0.15 everywhere, broadcasting included
-LOW_LATTICE, HIGH_LATTICE = Lattice(0.1), Lattice(0.35)
-# clamp with tensor bounds: lower bound < 0 < upper bound, both 0.15 away from every x on LOW_LATTICE
-LOWER_BOUND, UPPER_BOUND = Lattice(0.25, low=-2.0, high=0.0), Lattice(0.25, low=0.0, high=2.0)
-
-
-# -- samples -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Arg:
-    """One input tensor: its shape and how it is laid out in memory."""
-
-    shape: tuple[int, ...]
-    layout: str = "contiguous"  # or "transposed" (a .mT view) or "strided" (every 2nd element of the last dim)
-
-    def __str__(self) -> str:
-        text = "x".join(map(str, self.shape)) or "0d"
-        return text + {"contiguous": "", "transposed": ".T", "strided": ".step2"}[self.layout]
-
-
-def transposed(*shape: int) -> Arg:
-    """An input that is the .mT view of a contiguous tensor: the leaf itself is not contiguous."""
-    return Arg(shape, "transposed")
-
-
-def strided(*shape: int) -> Arg:
-    """An input that is x[..., ::2] of a contiguous tensor: the leaf itself is not contiguous."""
-    return Arg(shape, "strided")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Inputs (shapes and layouts) and keyword arguments for one call of an op."""
-
-    args: tuple[Arg, ...]
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    tag: str = ""
-
-    @property
-    def name(self) -> str:
-        """Readable test id: tag, printable kwargs, shapes (`broadcast-3x1+1x4`, `dim=1-keepdim=True-3x4`)."""
-        parts = [self.tag] if self.tag else []
-        parts += [f"{key}={_show(value)}" for key, value in self.kwargs.items() if _show(value) is not None]
-        parts.append("+".join(map(str, self.args)))
-        return "-".join(parts)
-
-    @property
-    def noncontiguous(self) -> bool:
-        return any(arg.layout != "contiguous" for arg in self.args)
-
-
-def _show(value: Any) -> str | None:
-    """A kwarg as it appears in a test id; None for arrays and indices, which the sample's tag describes."""
-    if isinstance(value, bool | int | float | str):
-        return str(value)
-    if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
-        return ",".join(map(str, value))
-    return None
-
-
-def sample(*args: tuple | Arg, tag: str = "", **kwargs: Any) -> Sample:
-    """`sample((3, 1), (1, 4), tag="broadcast")`: plain tuples are contiguous inputs of that shape."""
-    return Sample(tuple(arg if isinstance(arg, Arg) else Arg(tuple(arg)) for arg in args), kwargs, tag)
-
-
-# -- rows --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OpInfo:
-    """One op: how to call it in chainrule and in PyTorch, on which inputs, and what it supports."""
-
-    name: str
-    op: Callable[..., Any]
-    ref: Callable[..., Any]
-    samples: Callable[[], Iterator[Sample]]
-    domain: Domain | tuple[Domain, ...] = REAL  # one for all inputs, or one per input
-    variant: str = ""  # a second calling convention of the same op (`sub.rscalar`: 2 - x)
-    gradcheck_eps: float = 1e-6
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}.{self.variant}" if self.variant else self.name
-
-    def make_inputs(self, sample: Sample, dtype: str = "float64", device: str = "cpu") -> list[cr.Tensor]:
-        """Leaf tensors requiring grad, with values from the domain, laid out as the sample says.
-
-        The values depend only on the row and the sample, so every dtype and device gets the same ones.
-        """
-        rng = numpy.random.default_rng(zlib.crc32(f"{self.id}-{sample.name}".encode()))
-        leaves = []
-        for index, arg in enumerate(sample.args):
-            domain = self.domain[index] if isinstance(self.domain, tuple) else self.domain
-            values = domain.sample(arg.shape, rng).astype(dtype)
-            if arg.layout == "transposed":
-                leaf = cr.tensor(numpy.ascontiguousarray(values.swapaxes(-1, -2)), device=device).mT
-            elif arg.layout == "strided":
-                base = numpy.zeros((*arg.shape[:-1], 2 * arg.shape[-1]), dtype=dtype)
-                base[..., ::2] = values
-                leaf = cr.tensor(base, device=device)[..., ::2]
-            else:
-                leaf = cr.tensor(values, device=device)
-            leaves.append(leaf.detach().requires_grad_())
-        return leaves
+from tests.ops.op_table.info import (
+    HIGH_LATTICE,
+    LOW_LATTICE,
+    LOWER_BOUND,
+    NO_TIES,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    TAILS,
+    UPPER_BOUND,
+    Domain,
+    OpInfo,
+    Sample,
+    Uniform,
+    sample,
+    strided,
+    torch,
+    transposed,
+)
 
 
 def _cr_index(index: Any, device: cr.device) -> Any:
@@ -591,7 +427,7 @@ TAIL_ROWS: list[OpInfo] = [
 ]
 
 
-OP_TABLE: list[OpInfo] = [
+CORE_ROWS: list[OpInfo] = [
     # arithmetic: tensor-tensor, and with a Python scalar on either side
     OpInfo("add", lambda x, y: x + y, lambda x, y: x + y, _binary_samples),
     OpInfo("add", lambda x, scalar: x + scalar, lambda x, scalar: x + scalar, _scalar_samples(2.5, -3),
@@ -689,10 +525,5 @@ OP_TABLE: list[OpInfo] = [
     # float64 -> float32 rounds to 1e-7: finite differences need a step far above that (the op is linear)
     OpInfo("to", lambda x, dtype: x.to(getattr(cr, dtype)), lambda x, dtype: x.to(getattr(torch, dtype)),
            _to_samples, gradcheck_eps=1e-2),
-    *TAIL_ROWS,
 ]
 
-
-def cases() -> list[tuple[OpInfo, Sample]]:
-    """Every (row, sample) pair, in table order."""
-    return [(row, each) for row in OP_TABLE for each in row.samples()]

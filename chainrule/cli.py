@@ -36,9 +36,9 @@ from chainrule.config import (
     build_model,
     build_optimizer,
     load_config,
-    num_classes,
     to_toml,
 )
+from chainrule.data import num_classes
 from chainrule.data.files import read_csv_features
 from chainrule.io import write_atomically
 from chainrule.metrics import ConfusionMatrix

@@ -5,7 +5,7 @@
     >>> train, validation, test = build_data(config)
     >>> model = build_model(config)
     >>> optimizer, scheduler = build_optimizer(config, model)
-    >>> metrics = build_metrics(config, num_classes(train))
+    >>> metrics = build_metrics(config, chainrule.data.num_classes(train))
     >>> callbacks = build_callbacks(config, RunDirectory(f"runs/{config['name']}"))
 
 Every problem in a config is a ConfigError naming the file, the key path and the fix, all of them at once:
@@ -14,29 +14,10 @@ arguments, types and defaults it accepts, come from the classes' signatures (`re
 `python -m chainrule.config.reference` writes them to docs/config-reference.md.
 """
 
-from chainrule.config.build import (
-    build_callbacks,
-    build_data,
-    build_loss,
-    build_metrics,
-    build_model,
-    build_optimizer,
-    num_classes,
-)
+from chainrule.config.build import build_callbacks, build_data, build_loss, build_metrics, build_model, build_optimizer
 from chainrule.config.errors import ConfigError
 from chainrule.config.loading import load_config, to_toml
 from chainrule.config.schema import DEFAULT_CONFIG
 
-__all__ = [
-    "DEFAULT_CONFIG",
-    "ConfigError",
-    "build_callbacks",
-    "build_data",
-    "build_loss",
-    "build_metrics",
-    "build_model",
-    "build_optimizer",
-    "load_config",
-    "num_classes",
-    "to_toml",
-]
+__all__ = ["DEFAULT_CONFIG", "ConfigError", "build_callbacks", "build_data", "build_loss", "build_metrics",
+           "build_model", "build_optimizer", "load_config", "to_toml"]

@@ -13,73 +13,39 @@ from typing import Any
 
 import numpy
 
-from chainrule import backend, nn
+from chainrule import nn
 from chainrule.config import registry
 from chainrule.config.errors import ConfigError, KeyPath, where
 from chainrule.config.schema import resolved_config
 from chainrule.creation import as_tensor
-from chainrule.data import Dataset, Subset, TensorDataset, random_split, stratified_split
+from chainrule.data import Dataset, TensorDataset, hold_out
 from chainrule.metrics import Metric
 from chainrule.optim import Optimizer
 from chainrule.run import RunDirectory
-from chainrule.tensor import Tensor
 
 _TUPLE_LAYERS = (*registry.RECURRENT_LAYERS, "LSTMCell")  # forward returns (output, state)
-
-
-class RecurrentSequential(nn.Sequential):
-    """A Sequential that passes on only the output of layers returning (output, hidden state) — RNN, LSTM,
-    GRU, LSTMCell — and, after the layers named in `last_step`, only the last time step.
-
-    The state_dict keys are a plain Sequential's (`0.weight_ih_l0`, `1.weight`, ...). Example:
-    `RecurrentSequential(LSTM(1, 32, batch_first=True), Linear(32, 1), last_step={"0"})` maps (N, L, 1)
-    inputs to (N, 1).
-    """
-
-    def __init__(self, *modules: nn.Module, last_step: set[str] | frozenset[str] = frozenset()) -> None:
-        super().__init__(*modules)
-        self.last_step = frozenset(last_step)
-
-    def forward(self, input: Any) -> Any:
-        for name, module in self._modules.items():
-            input = module(input)
-            if isinstance(input, tuple):
-                input = input[0]  # the hidden state stays behind
-            if name in self.last_step:
-                batch_is_first = getattr(module, "batch_first", False) and input.ndim == 3
-                input = input[:, -1] if batch_is_first else input[-1]
-        return input
-
-    def extra_repr(self) -> str:
-        return f"last_step={sorted(self.last_step)}" if self.last_step else ""
 
 
 def build_data(config: Mapping[str, Any]) -> tuple[Dataset, Dataset | None, Dataset | None]:
     """(train, validation, test): `test_split` of the data held out, then `validation_split` of the rest.
 
-    Class labels (1-D integers) are split stratified, other targets at random; the seeds come from
+    Class labels are split stratified, other targets at random (`chainrule.data.hold_out`), seeded from
     `config["seed"]`, so the same config always gives the same split. A fraction of 0 gives None.
 
         >>> train, validation, test = build_data(load_config())
     """
     config = resolved_config(config)
     data, seed = config["data"], config["seed"]
-    dataset = _load(data)
-    train, test = _hold_out(dataset, data["test_split"], seed, "test_split")
-    train, validation = _hold_out(train, data["validation_split"], seed + 1, "validation_split")
+    train, test = _hold_out(_load(data), data, "test_split", seed)
+    train, validation = _hold_out(train, data, "validation_split", seed + 1)
     return train, validation, test
 
 
-def num_classes(dataset: Any) -> int | None:
-    """The number of classes, max label + 1, for integer labels (the last element of a sample); None otherwise.
-
-        >>> num_classes(digits())
-        10
-    """
-    labels = _labels(dataset)
-    if labels.dtype.kind not in "iu" or labels.size == 0:
-        return None
-    return int(labels.max()) + 1
+def _hold_out(dataset: TensorDataset, data: dict[str, Any], key: str, seed: int) -> tuple[Any, Any]:
+    try:
+        return hold_out(dataset, data[key], seed)
+    except ValueError as error:
+        raise ConfigError(f"[data] {key}: {error}, so change {key} (0 holds out nothing)") from error
 
 
 def _load(data: dict[str, Any]) -> TensorDataset:
@@ -98,42 +64,6 @@ def _load(data: dict[str, Any]) -> TensorDataset:
         raise ConfigError(f"{where(key, label)}: {message}") from error
 
 
-def _hold_out(dataset: TensorDataset, fraction: float, seed: int, key: str) -> tuple[TensorDataset, Any]:
-    """(kept, held out) with `fraction` of the samples held out; (dataset, None) for a fraction of 0."""
-    if fraction == 0:
-        return dataset, None
-    labels = _labels(dataset)
-    total = len(labels)
-    if labels.ndim == 1 and labels.dtype.kind in "iu":
-        kept, held = stratified_split(labels, 1.0 - fraction, seed=seed)
-    else:
-        held_count = round(total * fraction)
-        kept, held = random_split(labels, [total - held_count, held_count], numpy.random.default_rng(seed))
-    if len(kept) == 0 or len(held) == 0:
-        raise ConfigError(f"[data] {key}: {fraction:g} of {total} samples holds out {len(held)} and keeps "
-                          f"{len(kept)}; both need at least one sample, so change {key} (0 holds out nothing)")
-    return _take(dataset, kept.indices), _take(dataset, held.indices)
-
-
-def _take(dataset: TensorDataset, indices: list[int]) -> TensorDataset:
-    """The samples at `indices` as a TensorDataset, which the DataLoader batches by fancy indexing."""
-    index = numpy.asarray(indices, dtype=numpy.int64)
-    return TensorDataset(*(tensor.data[index] for tensor in dataset.tensors))
-
-
-def _labels(dataset: Any) -> numpy.ndarray:
-    """The last element of every sample as one host array."""
-    if isinstance(dataset, TensorDataset):
-        return numpy.asarray(backend.move(dataset.tensors[-1].data, backend.CPU))
-    if isinstance(dataset, Subset):
-        return _labels(dataset.dataset)[numpy.asarray(dataset.indices, dtype=numpy.int64)]
-    labels = []
-    for index in range(len(dataset)):
-        label = dataset[index][-1]
-        labels.append(backend.move(label.data, backend.CPU) if isinstance(label, Tensor) else label)
-    return numpy.asarray(labels)
-
-
 def build_model(config: Mapping[str, Any]) -> nn.Module:
     """The [model] layers as a `chainrule.nn.Sequential` (a RecurrentSequential with recurrent layers).
 
@@ -148,7 +78,7 @@ def build_model(config: Mapping[str, Any]) -> nn.Module:
         if entry.get("output") == "last":
             last_step.add(str(index))
     if any(entry["type"] in _TUPLE_LAYERS for entry in layers):
-        return RecurrentSequential(*modules, last_step=last_step)
+        return nn.RecurrentSequential(*modules, last_step=last_step)
     return nn.Sequential(*modules)
 
 
@@ -161,8 +91,8 @@ def build_loss(config: Mapping[str, Any]) -> nn.Module:
 def build_metrics(config: Mapping[str, Any], num_classes: int | None) -> list[Metric]:
     """The [training] metrics, each named as it is logged ('accuracy', 'f1', 'mae', ...).
 
-    `num_classes` (see `num_classes(train)`) is None for float targets, where only mae, mse, rmse and r2
-    apply. Example: `build_metrics(config, num_classes(train))`.
+    `num_classes` (`chainrule.data.num_classes(train)`) is None for float targets, where only mae, mse, rmse
+    and r2 apply. Example: `build_metrics(config, num_classes(train))`.
     """
     metrics = []
     for index, entry in enumerate(resolved_config(config)["training"]["metrics"]):

@@ -29,7 +29,8 @@ _INTRODUCTIONS = {
     "optimizer": "`type` names the optimizer, the other keys are its arguments; `scheduler = { type = \"StepLR\", "
                  "step_size = 10 }` names a scheduler and gives its arguments.",
     "training": "`loss` is a loss's name or a table `{ type = \"CrossEntropyLoss\", label_smoothing = 0.1 }`; each of "
-                "`metrics` a metric's name or a table `{ type = \"f1\", average = \"weighted\" }`.",
+                "`metrics` a metric's name or a table `{ type = \"f1\", average = \"weighted\" }`. `diagnostics` turns "
+                "the gradient-health monitor on or off.",
     "callbacks": "Each callback is `false` (off), `true` (its defaults) or a table of its arguments, and they run in "
                  "this order. A `monitor` left out is `\"loss\"` when there is no validation set.",
 }
@@ -53,8 +54,8 @@ def render() -> str:
     for section, keys in OWN_KEYS.items():
         lines += [f"## [{section}]" if section else "## Top level", "", _INTRODUCTIONS[section], ""]
         defaults = DEFAULT_CONFIG[section] if section else DEFAULT_CONFIG
-        rows = [(key, describe_kinds(kinds), _OWN_DEFAULTS.get(key) or _default(defaults.get(key)))
-                for key, kinds in keys.items()]
+        rows = [(name, describe_kinds(key.kinds), _OWN_DEFAULTS.get(name) or _default(defaults.get(name)))
+                for name, key in keys.items()]
         lines += _table("key", rows)
         for title, entries in catalogs.get(section, []):
             lines += [f"### {title}", ""]

@@ -159,7 +159,7 @@ def _subclasses(namespace: Mapping[str, Any], base: type, leave_out: tuple[str, 
 
 
 _MODULES = _subclasses({name: getattr(nn, name) for name in nn.__all__}, nn.Module,
-                       ("Sequential", "ModuleList", "ModuleDict"))
+                       ("Sequential", "RecurrentSequential", "ModuleList", "ModuleDict"))
 LAYERS = {name: cls for name, cls in _MODULES.items() if not name.endswith("Loss")}
 LOSSES = {name: cls for name, cls in _MODULES.items() if name.endswith("Loss")}
 OPTIMIZERS = _subclasses({name: getattr(optim, name) for name in optim.__all__}, optim.Optimizer)

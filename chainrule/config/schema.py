@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chainrule.backend import Device
@@ -19,7 +20,7 @@ from chainrule.config import registry
 from chainrule.config.errors import SECTIONS, KeyPath, Problems, check_kind, literal, show, suggest, where
 
 # What `chainrule train` runs without a file: an MLP on scikit-learn's 8x8 digits that reaches about 98% test
-# accuracy in under a second of training on a CPU. A user's file must give [model].
+# accuracy in under a second of training on a CPU; examples/configs/mlp.toml writes it out. A file must give [model].
 DEFAULT_CONFIG: dict[str, Any] = {
     "name": "default",
     "seed": 0,
@@ -37,24 +38,25 @@ DEFAULT_CONFIG: dict[str, Any] = {
         ],
     },
     "optimizer": {"type": "Adam", "lr": 0.002},  # Adam's own default lr is 0.001
-    "training": {"epochs": 40, "loss": "CrossEntropyLoss", "metrics": ["accuracy"], "l1": 0.0, "l2": 0.0},
+    "training": {"epochs": 40, "loss": "CrossEntropyLoss", "metrics": ["accuracy"], "l1": 0.0, "l2": 0.0,
+                 "diagnostics": True},
     "callbacks": {"terminate_on_nan": True, "early_stopping": False, "model_checkpoint": True, "csv_logger": True,
                   "tensorboard": False, "progress_bar": True},
 }
 
-# The config's own keys ("" is the top level) and the TOML kinds each takes. Their defaults are DEFAULT_CONFIG's;
-# clip_grad_norm, which it lacks, is left out unless given. [data] also takes one data source, `dataset` or a
-# file, and that source's keys (registry.SOURCE_KEYS).
-OWN_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
-    "": {"name": ("string",), "seed": ("integer",), "device": ("string",)},
-    "data": {"test_split": ("float",), "validation_split": ("float",), "batch_size": ("integer",),
-             "shuffle": ("boolean",)},
-    "model": {"layers": ("array",)},
-    "optimizer": {"type": ("string",), "scheduler": ("table",)},
-    "training": {"epochs": ("integer",), "loss": ("string", "table"), "metrics": ("array",),
-                 "clip_grad_norm": ("float",), "l1": ("float",), "l2": ("float",)},
-    "callbacks": {key: ("boolean", "table") for key in registry.CALLBACKS},  # true: the class's defaults
-}
+
+@dataclass(frozen=True)
+class Key:
+    """An own key of the config: the TOML kinds it takes and, where its kind isn't enough, a test of its value
+    and the problem when the test fails (`{}` is the value)."""
+
+    kinds: tuple[str, ...]
+    test: Callable[[Any], bool] | None = None
+    problem: str = ""
+
+
+def _is_folder_name(value: str) -> bool:
+    return value not in ("", ".", "..") and "/" not in value and "\\" not in value
 
 
 def _is_device(value: str) -> bool:
@@ -65,20 +67,29 @@ def _is_device(value: str) -> bool:
     return True
 
 
-# What the value of an own key must be beyond its kind, and the problem when it isn't.
-_RULES = {
-    "name": (lambda value: value not in ("", ".", "..") and "/" not in value and "\\" not in value,
-             "expected a folder name for runs/<name>/ (no '/' or '\\'), got {}"),
-    "seed": (lambda value: value >= 0, "expected an integer >= 0, got {}"),
-    "device": (_is_device, 'unknown device {}; expected "cpu", "cuda" or "cuda:N"'),
-    "test_split": (lambda value: 0 <= value < 1, "expected a fraction in [0, 1), got {}; 0 holds out nothing"),
-    "batch_size": (lambda value: value >= 1, "expected an integer >= 1, got {}"),
-    "clip_grad_norm": (lambda value: value > 0, "expected a number > 0, got {}"),
-    "l1": (lambda value: value >= 0, "expected a number >= 0, got {}"),
+_FRACTION = Key(("float",), lambda value: 0 <= value < 1, "expected a fraction in [0, 1), got {}; 0 holds out nothing")
+_COUNT = Key(("integer",), lambda value: value >= 1, "expected an integer >= 1, got {}")
+_PENALTY = Key(("float",), lambda value: value >= 0, "expected a number >= 0, got {}")
+
+# The config's own keys by section ("" is the top level). Their defaults are DEFAULT_CONFIG's; clip_grad_norm and
+# scheduler, which it lacks, are left out unless given. [data] also takes one data source, `dataset` or a file,
+# and that source's keys (registry.SOURCE_KEYS); [optimizer], its optimizer's arguments.
+OWN_KEYS: dict[str, dict[str, Key]] = {
+    "": {"name": Key(("string",), _is_folder_name, "expected a folder name for runs/<name>/ (no '/' or '\\'), got {}"),
+         "seed": Key(("integer",), lambda value: value >= 0, "expected an integer >= 0, got {}"),
+         "device": Key(("string",), _is_device, 'unknown device {}; expected "cpu", "cuda" or "cuda:N"')},
+    "data": {"test_split": _FRACTION, "validation_split": _FRACTION, "batch_size": _COUNT,
+             "shuffle": Key(("boolean",))},
+    "model": {"layers": Key(("array",))},
+    "optimizer": {"type": Key(("string",)), "scheduler": Key(("table",))},
+    "training": {"epochs": _COUNT, "loss": Key(("string", "table")), "metrics": Key(("array",)),
+                 "clip_grad_norm": Key(("float",), lambda value: value > 0, "expected a number > 0, got {}"),
+                 "l1": _PENALTY, "l2": _PENALTY, "diagnostics": Key(("boolean",))},
+    "callbacks": {key: Key(("boolean", "table")) for key in registry.CALLBACKS},  # true: the class's defaults
 }
-_RULES.update(validation_split=_RULES["test_split"], epochs=_RULES["batch_size"], l2=_RULES["l1"])
-_DATA_KEYS = (*registry.SOURCE_KEYS, *dict.fromkeys(key for keys in registry.SOURCE_KEYS.values() for key in keys),
-              *OWN_KEYS["data"])
+# [data]'s other keys: the data sources, and the keys of each.
+_DATA_SOURCE_KEYS = (*registry.SOURCE_KEYS, *dict.fromkeys(key for keys in registry.SOURCE_KEYS.values()
+                                                            for key in keys))
 _EXAMPLE_LAYER = '{ type = "Linear", in_features = 64, out_features = 10 }'
 
 
@@ -91,7 +102,7 @@ def resolve(raw: Mapping[str, Any], folder: str, default_name: str, problems: Pr
             hint = suggest(key, SECTIONS, "[{}]") or ";"
             problems.add_line((key,), f"[{key}]: unknown section{hint} Sections: {', '.join(SECTIONS)}")
     _check_keys(problems, (), [key for key, value in raw.items() if not isinstance(value, dict)], OWN_KEYS[""])
-    resolved = _own_keys(problems, (), raw, {**DEFAULT_CONFIG, "name": default_name})
+    resolved = _own_keys(problems, (), raw, {**DEFAULT_CONFIG, "name": default_name}, others=None)
     tables = {}
     for section in SECTIONS:
         table = raw.get(section, copy.deepcopy(DEFAULT_CONFIG[section]) if section != "model" else {})
@@ -100,8 +111,8 @@ def resolve(raw: Mapping[str, Any], folder: str, default_name: str, problems: Pr
     if isinstance(raw.get("model"), dict):
         resolved["model"] = _model(problems, tables["model"])
     elif require_model and "model" not in raw:
-        problems.add_line(("model",), f"[model]: missing section; a config must define the model, e.g. [model] "
-                                      f"layers = [{_EXAMPLE_LAYER}]")
+        problems.add(("model",), f"missing section; a config must define the model, e.g. [model] layers = "
+                                 f"[{_EXAMPLE_LAYER}]")
     resolved["optimizer"] = _optimizer(problems, tables["optimizer"])
     resolved["training"] = _training(problems, tables["training"])
     resolved["callbacks"] = _callbacks(problems, tables["callbacks"], resolved["data"]["validation_split"] > 0)
@@ -118,22 +129,26 @@ def resolved_config(config: Mapping[str, Any], require_model: bool = False) -> d
     return resolved
 
 
-def _own_keys(problems: Problems, path: KeyPath, table: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:
-    """The own keys of the section at `path`, each checked against its kinds and rule; the default where a key
-    is left out or wrong (so later checks see a well-formed value), and nothing where there is none."""
+def _own_keys(problems: Problems, path: KeyPath, table: Mapping[str, Any], defaults: Mapping[str, Any],
+              others: Iterable[str] | None = ()) -> dict:
+    """The own keys of the section at `path`, each checked against its Key; the default where a key is left out
+    or wrong (so later checks see a well-formed value), and nothing where there is none. A key that is neither
+    own nor one of `others` is unknown (`others` None: the section's other keys are checked by their owner)."""
+    keys = OWN_KEYS[path[0] if path else ""]
+    if others is not None:
+        _check_keys(problems, path, table, (*others, *keys))
     resolved = {}
-    for key, kinds in OWN_KEYS[path[0] if path else ""].items():
-        value = table.get(key)
-        test, problem = _RULES.get(key, (None, ""))
-        if key in table and not check_kind(problems, (*path, key), value, *kinds):
+    for name, key in keys.items():
+        value = table.get(name)
+        if name in table and not check_kind(problems, (*path, name), value, *key.kinds):
             value = None
-        elif key in table and test is not None and not test(value):
-            problems.add((*path, key), problem.format(literal(value)))
+        elif name in table and key.test is not None and not key.test(value):
+            problems.add((*path, name), key.problem.format(literal(value)))
             value = None
         if value is None:
-            value = copy.deepcopy(defaults.get(key))
+            value = copy.deepcopy(defaults.get(name))
         if value is not None:
-            resolved[key] = value
+            resolved[name] = value
     return resolved
 
 
@@ -144,16 +159,17 @@ def _check_keys(problems: Problems, path: KeyPath, keys: Iterable[str], allowed:
         if key in allowed:
             continue
         homes = [section for section in SECTIONS if (section,) != path
-                 and (key in OWN_KEYS[section] or (section == "data" and key in _DATA_KEYS))]
+                 and (key in OWN_KEYS[section] or (section == "data" and key in _DATA_SOURCE_KEYS))]
         hint = suggest(key, allowed) or (f"; it belongs in [{homes[0]}]" if homes else
                                          f"; {where(path) if path else 'the top level'} takes: {', '.join(allowed)}")
         problems.add((*path, key), f"unknown key{hint}")
 
 
-def _named(problems: Problems, path: KeyPath, entry: Any, choices: Mapping[str, Any], what: str, example: str,
-           *kinds: str) -> tuple[str | None, dict[str, Any]]:
+def _entry(problems: Problems, path: KeyPath, entry: Any, catalog: Mapping[str, Any], what: str, example: str,
+           kinds: tuple[str, ...] = ("table",), given: tuple[str, ...] = ()) -> tuple[str | None, dict[str, Any]]:
     """(type, arguments) of `{ type = "Linear", in_features = 4, ... }` or, where `kinds` has "string", of a bare
-    name; the type is one of `choices`, or None (a problem recorded)."""
+    name; the type is one of `catalog` and the arguments are checked against its signature, else the type is
+    None (a problem recorded)."""
     if not check_kind(problems, path, entry, *kinds):
         return None, {}
     if isinstance(entry, dict) and "type" not in entry:
@@ -161,14 +177,17 @@ def _named(problems: Problems, path: KeyPath, entry: Any, choices: Mapping[str, 
         return None, {}
     name, arguments = (entry, {}) if isinstance(entry, str) else (entry["type"], dict(entry))
     arguments.pop("type", None)
-    return (name if registry.check_choice(problems, path, name, choices, what) else None), arguments
+    if not registry.check_choice(problems, path, name, catalog, what):
+        return None, arguments
+    registry.check_arguments(problems, path, name, catalog[name], arguments, given=given)
+    return name, arguments
 
 
 # -- [data] ---------------------------------------------------------------------------------------------------
 def _data(problems: Problems, table: dict[str, Any], folder: str) -> dict[str, Any]:
     """One data source (the digits when none is given) with its keys, then the splits and batching."""
     path = ("data",)
-    _check_keys(problems, path, table, _DATA_KEYS)
+    own = _own_keys(problems, path, table, DEFAULT_CONFIG["data"], _DATA_SOURCE_KEYS)
     sources = [key for key in registry.SOURCE_KEYS if key in table]
     if len(sources) > 1:
         problems.add(path, f"give exactly one data source, got {' and '.join(sources)}; keep one of them")
@@ -187,7 +206,7 @@ def _data(problems: Problems, table: dict[str, Any], folder: str) -> dict[str, A
             used_with = f"a data file ({', '.join(registry.LOADERS)})" if users == list(registry.LOADERS) else \
                 " or ".join(users)
             problems.add((*path, key), f"only used with {used_with}; this [data] reads {reads}")
-    return {**resolved, **_own_keys(problems, path, table, DEFAULT_CONFIG["data"])}
+    return {**resolved, **own}
 
 
 def _data_file(problems: Problems, table: dict[str, Any], source: str, folder: str) -> dict[str, Any]:
@@ -219,73 +238,60 @@ def _existing_file(problems: Problems, path: KeyPath, given: str, folder: str) -
 def _model(problems: Problems, table: dict[str, Any]) -> dict[str, Any]:
     """`layers`: tables naming a chainrule.nn class in `type`, the rest its keyword arguments."""
     path = ("model", "layers")
-    _check_keys(problems, ("model",), table, OWN_KEYS["model"])
+    layers = _own_keys(problems, ("model",), table, {"layers": []})["layers"]
     if "layers" not in table:
         problems.add(path, f"missing; list the model's layers, e.g. layers = [{_EXAMPLE_LAYER}]")
     elif table["layers"] == []:
         problems.add(path, f"empty; a model needs at least one layer, e.g. layers = [{_EXAMPLE_LAYER}]")
-    layers = _own_keys(problems, ("model",), table, {"layers": []})["layers"]
     return {"layers": [_layer(problems, (*path, index), entry) for index, entry in enumerate(layers)]}
 
 
 def _layer(problems: Problems, path: KeyPath, entry: Any) -> Any:
-    name, arguments = _named(problems, path, entry, registry.LAYERS, "layer type",
-                             f"name a class of chainrule.nn, e.g. {_EXAMPLE_LAYER}", "table")
-    if name is None:
-        return entry
-    recurrent = name in registry.RECURRENT_LAYERS
-    output = arguments.pop("output", "sequence" if recurrent else None)
-    if recurrent and output not in ("sequence", "last"):
-        problems.add(path, f'expected "sequence" (every step) or "last" (the last step), got {show(output)}', name,
-                     "output")
-    elif not recurrent and output is not None:
+    """A layer's table; RNN, LSTM and GRU also take `output`, which part of their result the next layer gets."""
+    output = entry.pop("output", None) if isinstance(entry, dict) else None
+    name, arguments = _entry(problems, path, entry, registry.LAYERS, "layer type",
+                             f"name a class of chainrule.nn, e.g. {_EXAMPLE_LAYER}")
+    if name in registry.RECURRENT_LAYERS:
+        output = "sequence" if output is None else output
+        if output not in ("sequence", "last"):
+            problems.add(path, f'expected "sequence" (every step) or "last" (the last step), got {show(output)}',
+                         name, "output")
+        return {"type": name, **arguments, "output": output}
+    if name is not None and output is not None:
         problems.add(path, "unknown argument 'output'; only RNN, LSTM and GRU take it (which part of their result "
                            "the next layer gets)", name)
-    registry.check_arguments(problems, path, name, registry.LAYERS[name], arguments)
-    return {"type": name, **arguments, **({"output": output} if recurrent else {})}
+    return entry if name is None else {"type": name, **arguments}
 
 
 def _optimizer(problems: Problems, table: dict[str, Any]) -> dict[str, Any]:
     """`type` (Adam when left out) and its keyword arguments, and an optional `scheduler` table."""
     path = ("optimizer",)
-    own = _own_keys(problems, path, table, DEFAULT_CONFIG["optimizer"])
+    own = _own_keys(problems, path, table, DEFAULT_CONFIG["optimizer"], others=None)
     arguments = {key: value for key, value in table.items() if key not in OWN_KEYS["optimizer"]}
     if registry.check_choice(problems, (*path, "type"), own["type"], registry.OPTIMIZERS, "optimizer"):
         registry.check_arguments(problems, path, own["type"], registry.OPTIMIZERS[own["type"]], arguments,
                                  given=registry.OPTIMIZER_GIVEN, owner_in_path=False)
-    resolved = {"type": own["type"], **arguments}
-    if "scheduler" in own:
-        resolved["scheduler"] = own["scheduler"]
-        _check_scheduler(problems, own["scheduler"])
-    return resolved
-
-
-def _check_scheduler(problems: Problems, entry: dict[str, Any]) -> None:
-    path = ("optimizer", "scheduler")
-    if entry.get("type") in registry.UNWRITABLE_SCHEDULERS:
-        problems.add(path, f"{entry['type']} takes Python functions or other schedulers, which a TOML file can't "
-                           f"give; use one of: {', '.join(registry.SCHEDULERS)}")
-        return
-    name, arguments = _named(problems, path, entry, registry.SCHEDULERS, "scheduler",
-                             'e.g. scheduler = { type = "StepLR", step_size = 10, gamma = 0.5 }', "table")
-    if name is not None:
-        registry.check_arguments(problems, path, name, registry.SCHEDULERS[name], arguments,
-                                 given=registry.SCHEDULER_GIVEN)
+    scheduler = own.get("scheduler")
+    if scheduler is not None and scheduler.get("type") in registry.UNWRITABLE_SCHEDULERS:
+        problems.add((*path, "scheduler"), f"{scheduler['type']} takes Python functions or other schedulers, which "
+                                           f"a TOML file can't give; use one of: {', '.join(registry.SCHEDULERS)}")
+    elif scheduler is not None:
+        _entry(problems, (*path, "scheduler"), scheduler, registry.SCHEDULERS, "scheduler",
+               'e.g. scheduler = { type = "StepLR", step_size = 10, gamma = 0.5 }', given=registry.SCHEDULER_GIVEN)
+    return {"type": own["type"], **arguments, **({"scheduler": scheduler} if scheduler is not None else {})}
 
 
 # -- [training] and [callbacks] -------------------------------------------------------------------------------
 def _training(problems: Problems, table: dict[str, Any]) -> dict[str, Any]:
-    """epochs, the loss (a name or a table), the metrics, an optional clip_grad_norm, the l1 and l2 penalties."""
+    """epochs, the loss (a name or a table), the metrics, an optional clip_grad_norm, the l1 and l2 penalties, and
+    whether the gradient-health diagnostics run."""
     path = ("training",)
-    _check_keys(problems, path, table, OWN_KEYS["training"])
     resolved = _own_keys(problems, path, table, DEFAULT_CONFIG["training"])
-    name, arguments = _named(problems, (*path, "loss"), resolved["loss"], registry.LOSSES, "loss",
-                             'e.g. loss = { type = "CrossEntropyLoss", label_smoothing = 0.1 }', "string", "table")
-    if name is not None:
-        registry.check_arguments(problems, (*path, "loss"), name, registry.LOSSES[name], arguments)
-        if arguments.get("reduction", "mean") not in ("mean", "sum"):
-            problems.add((*path, "loss"), f'expected "mean" or "sum" (training minimises one number), got '
-                                          f'{show(arguments["reduction"])}', name, "reduction")
+    name, arguments = _entry(problems, (*path, "loss"), resolved["loss"], registry.LOSSES, "loss",
+                             'e.g. loss = { type = "CrossEntropyLoss", label_smoothing = 0.1 }', ("string", "table"))
+    if name is not None and arguments.get("reduction", "mean") not in ("mean", "sum"):
+        problems.add((*path, "loss"), f'expected "mean" or "sum" (training minimises one number), got '
+                                      f'{show(arguments["reduction"])}', name, "reduction")
     logged = set()
     for index, entry in enumerate(resolved["metrics"]):
         resolved["metrics"][index], name = _metric(problems, (*path, "metrics", index), entry)
@@ -300,21 +306,18 @@ def _metric(problems: Problems, path: KeyPath, entry: Any) -> tuple[Any, str | N
     if (entry.get("type") if isinstance(entry, dict) else entry) == "confusion_matrix":
         problems.add(path, "confusion_matrix is a matrix, not a number an epoch can log; leave it out")
         return entry, None
-    kind, options = _named(problems, path, entry, registry.METRICS, "metric",
-                           'e.g. { type = "f1", average = "weighted" }', "string", "table")
+    kind, options = _entry(problems, path, entry, registry.METRICS, "metric",
+                           'e.g. { type = "f1", average = "weighted" }', ("string", "table"), registry.METRIC_GIVEN)
     if kind is None:
         return entry, None
-    function = registry.METRICS[kind]
-    registry.check_arguments(problems, path, kind, function, options, given=registry.METRIC_GIVEN)
     if isinstance(entry, dict):
-        entry = {"type": kind, **registry.defaults(function, registry.METRIC_GIVEN), **options}
+        entry = {"type": kind, **registry.defaults(registry.METRICS[kind], registry.METRIC_GIVEN), **options}
     return entry, registry.metric_name(entry)
 
 
 def _callbacks(problems: Problems, table: dict[str, Any], has_validation: bool) -> dict[str, Any]:
     """Each callback off (false), on with its class's defaults (true), or on with some arguments (a table)."""
     path = ("callbacks",)
-    _check_keys(problems, path, table, OWN_KEYS["callbacks"])
     resolved = _own_keys(problems, path, table, DEFAULT_CONFIG["callbacks"])
     for key, (cls, run_files) in registry.CALLBACKS.items():
         if resolved[key] is False:

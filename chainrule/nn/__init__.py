@@ -1,7 +1,7 @@
 """Neural-network building blocks: Module and Parameter, containers, layers, functional forms, initializers."""
 
 from chainrule.nn import functional, init, utils
-from chainrule.nn.containers import ModuleDict, ModuleList, Sequential
+from chainrule.nn.containers import ModuleDict, ModuleList, RecurrentSequential, Sequential
 from chainrule.nn.layers import (
     ELU,
     GELU,
@@ -93,6 +93,7 @@ __all__ = [
     "Parameter",
     "RNNCell",
     "ReLU",
+    "RecurrentSequential",
     "Sequential",
     "SiLU",
     "Sigmoid",

@@ -1,4 +1,5 @@
-"""Containers of modules: `Sequential` (a pipeline), `ModuleList` and `ModuleDict` (registered collections)."""
+"""Containers of modules: `Sequential` (a pipeline) and `RecurrentSequential` (one that passes on recurrent layers'
+outputs), `ModuleList` and `ModuleDict` (registered collections)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,38 @@ class Sequential(Module):
         for position, each in enumerate(modules):
             self.add_module(str(position), each)
         return self
+
+
+class RecurrentSequential(Sequential):
+    """A Sequential for recurrent layers: it passes on only the output of a layer that returns (output, hidden
+    state) — RNN, LSTM, GRU, LSTMCell — and, after the layers named in `last_step`, only the last time step.
+
+    The state_dict keys are a plain Sequential's (`0.weight_ih_l0`, `1.weight`, ...), so its weights load into
+    one. Example: (N, L, 1) inputs to (N, 1) outputs:
+
+        >>> model = RecurrentSequential(LSTM(1, 32, batch_first=True), Linear(32, 1), last_step={"0"})
+    """
+
+    def __init__(self, *modules: Module | Mapping[str, Module], last_step: Iterable[str] = ()) -> None:
+        super().__init__(*modules)
+        self.last_step = frozenset(last_step)
+        unknown = sorted(self.last_step - set(self._modules))
+        if unknown:
+            raise ValueError(f"RecurrentSequential: last_step names {unknown}, which are not among its modules "
+                             f"{list(self._modules)}")
+
+    def forward(self, input: Any) -> Any:
+        for name, module in self._modules.items():
+            input = module(input)
+            if isinstance(input, tuple):
+                input = input[0]  # the hidden state stays behind
+            if name in self.last_step:
+                batch_is_first = getattr(module, "batch_first", False) and input.ndim == 3
+                input = input[:, -1] if batch_is_first else input[-1]
+        return input
+
+    def extra_repr(self) -> str:
+        return f"last_step={sorted(self.last_step)}" if self.last_step else ""
 
 
 class ModuleList(Module):

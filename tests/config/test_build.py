@@ -20,9 +20,8 @@ from chainrule.config import (
     build_model,
     build_optimizer,
     load_config,
-    num_classes,
 )
-from chainrule.data import TensorDataset, digits, sine_sequences
+from chainrule.data import TensorDataset, digits, num_classes
 from chainrule.metrics import Accuracy, F1Score, MeanAbsoluteError, R2Score
 from chainrule.optim import SGD, Adam
 from chainrule.optim.lr_scheduler import StepLR
@@ -153,12 +152,6 @@ def test_a_split_that_holds_out_nothing_is_an_error():
         build_data(config)
     assert str(caught.value) == ("[data] test_split: 0.001 of 150 samples holds out 0 and keeps 150; both need "
                                  "at least one sample, so change test_split (0 holds out nothing)")
-
-
-def test_num_classes_is_max_label_plus_one_or_none_for_float_targets():
-    assert num_classes(digits()) == 10
-    assert num_classes(sine_sequences(n=8)) is None
-    assert num_classes(TensorDataset(numpy.zeros((3, 1)), numpy.array([0, 4, 1]))) == 5
 
 
 # -- model --------------------------------------------------------------------------------------------

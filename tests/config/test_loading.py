@@ -136,6 +136,18 @@ def test_to_toml_round_trips_to_the_same_resolved_config(path, tmp_path):
     assert load_config(_write(tmp_path, text)) == config  # and reloading it reproduces the run
 
 
+def test_the_mlp_example_is_the_built_in_config_written_out():
+    example, default = load_config(EXAMPLES / "mlp.toml"), load_config()
+    assert {**example, "name": "default"} == default
+
+
+def test_diagnostics_is_on_unless_turned_off(tmp_path):
+    assert load_config()["training"]["diagnostics"] is True
+    assert load_config(None, {"training.diagnostics": False})["training"]["diagnostics"] is False
+    error = _error(tmp_path, '[training]\ndiagnostics = "off"\n' + _MODEL)
+    assert error.problems == ['[training] diagnostics: expected a boolean, got "off" (a string)']
+
+
 def test_example_configs_load():
     names = {path.stem: load_config(path)["name"] for path in EXAMPLE_FILES}
     assert names == {"cnn": "digits-cnn", "lstm": "sine-lstm", "mlp": "digits-mlp"}

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy
 
+from chainrule.autograd.anomaly import ANOMALY_MODE as _ANOMALY_MODE
+from chainrule.autograd.anomaly import checked_backward as _checked_backward
 from chainrule.autograd.grad_mode import STATE as _GRAD_MODE
 from chainrule.backend import INPLACE as _INPLACE
 from chainrule.tensor import Tensor, _wrap
@@ -40,6 +42,10 @@ def run_backward(
 
 
 def _run(roots, root_grads, retain_graph, create_graph, inputs):
+    # Read once per call, never per node: with anomaly mode off, a plain backward takes the same one branch
+    # per node as before it existed (anomaly.py)
+    anomaly = _ANOMALY_MODE.enabled
+    plain = not (create_graph or anomaly)
     grads: dict = {}  # node -> gradient of its output, summed over consumers
     leaf_grads: dict = {}  # leaf tensor -> gradient summed over uses
     heap: list = []
@@ -80,7 +86,12 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs):
                 captured[index] = grad
         if node._counters is not None and _INPLACE.last > node._seq:
             node.check_versions()
-        input_grads = node.vjp(_as_tensor(grad)) if create_graph else node.backward(grad)
+        if plain:
+            input_grads = node.backward(grad)
+        elif not anomaly:  # create_graph: backward on Tensors, recorded
+            input_grads = node.vjp(_as_tensor(grad))
+        else:  # anomaly mode: the same, and every gradient checked for NaN/Inf
+            input_grads = _checked_backward(node, _as_tensor(grad) if create_graph else grad, create_graph)
         if type(input_grads) is not tuple:  # a one-input op returned its gradient alone
             input_grads = (input_grads,)
         for parent, input_grad in zip(parents, input_grads):  # noqa: B905 (strict= costs 0.2 µs a node)

@@ -5,21 +5,26 @@
 >>> write_report("report.html", "my run", config, history, {"accuracy": 0.97}, ["curves.png"])
 """
 
-from chainrule.report.html import read_curves, write_report
+from chainrule.report.health import health_section, plot_gradient_heatmap, plot_unit_health
+from chainrule.report.html import write_report
 from chainrule.report.plots import (
     best_epoch,
     plot_confusion_matrix,
     plot_curves,
     plot_gradient_flow,
     plot_learning_rate,
+    plot_lr_find,
 )
 
 __all__ = [
     "best_epoch",
+    "health_section",
     "plot_confusion_matrix",
     "plot_curves",
     "plot_gradient_flow",
+    "plot_gradient_heatmap",
     "plot_learning_rate",
-    "read_curves",
+    "plot_lr_find",
+    "plot_unit_health",
     "write_report",
 ]

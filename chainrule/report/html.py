@@ -1,4 +1,4 @@
-"""One self-contained report.html per run: config, final metrics, a reading of the curves, and the pictures.
+"""One self-contained report.html per run: gradient health, final metrics, the pictures, config and history.
 
 The file has no JavaScript and no external references: images are embedded as base64 data URIs and the CSS is
 inline, so it can be mailed, archived or opened offline. All text from the run is HTML-escaped.
@@ -19,11 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.io import write_atomically
-from chainrule.report.plots import _series
-
-_FLAT = 0.01  # a relative change smaller than this counts as no change
-_UNDERFIT_DROP = 0.20  # training loss that fell less than this fraction over the whole run is "flat"
-_PATIENCE = 2  # epochs after the best validation loss before it counts as "stopped improving"
+from chainrule.report.health import health_section
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 1100px;
@@ -40,62 +36,6 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 """
-
-
-# -- reading the curves -----------------------------------------------------------------------------
-def _fell(earlier: float, later: float) -> bool:
-    """`later` is below `earlier` by more than the flat tolerance."""
-    return later < earlier * (1 - _FLAT) if earlier > 0 else later < earlier
-
-
-def read_curves(history: Sequence[Mapping[str, Any]]) -> str:
-    """A one-sentence reading of the loss curves, from simple rules applied in this order.
-
-    Only finite `loss` and `val_loss` values count; a relative change under 1% counts as no change.
-
-    1. Overfitting: the lowest validation loss came at least 2 epochs before the last one, the last validation
-       loss is above it, and the training loss kept falling since that epoch.
-    2. Underfitting: the training loss (and the validation loss, when there is one) fell less than 20% from the
-       first epoch to the last.
-    3. Still learning: the training loss (and the validation loss) at the last epoch is lower than 3 epochs
-       earlier (or at the first epoch, for shorter runs).
-    4. Otherwise the losses have levelled off.
-    Runs with fewer than 3 finite training losses are too short to read.
-
-        >>> read_curves([{"epoch": e, "loss": 1 / e, "val_loss": 1.2 / e} for e in range(1, 6)])
-        'training and validation loss both still falling at the last epoch: more epochs may help'
-    """
-    epochs, train = _series(history, "loss")
-    val_epochs, val = _series(history, "val_loss")
-    if len(train) < 3:
-        return "too few epochs with a finite training loss to read the curves"
-    has_val = len(val) >= 3
-
-    if has_val:
-        best_index = min(range(len(val)), key=val.__getitem__)
-        best_epoch = val_epochs[best_index]
-        train_at_best = dict(zip(epochs, train, strict=True)).get(best_epoch)
-        stopped = len(val) - 1 - best_index >= _PATIENCE and val[-1] > val[best_index]
-        if stopped and train_at_best is not None and _fell(train_at_best, train[-1]):
-            return (
-                f"validation loss stopped improving after epoch {best_epoch:g} while training loss kept falling: "
-                "overfitting"
-            )
-
-    def barely_moved(values: list[float]) -> bool:
-        return not values[-1] < values[0] * (1 - _UNDERFIT_DROP)
-
-    if barely_moved(train) and (not has_val or barely_moved(val)):
-        both = "both losses" if has_val else "training loss"
-        return f"{both} high and flat: underfitting"
-
-    def still_falling(values: list[float]) -> bool:
-        return _fell(values[max(0, len(values) - 4)], values[-1])
-
-    if still_falling(train) and (not has_val or still_falling(val)):
-        both = "training and validation loss both" if has_val else "training loss"
-        return f"{both} still falling at the last epoch: more epochs may help"
-    return "losses have levelled off: training looks converged"
 
 
 # -- formatting -------------------------------------------------------------------------------------
@@ -147,7 +87,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _history_table(history: Sequence[Mapping[str, Any]]) -> str:
     columns: list[str] = []
     for record in history:
-        columns += [key for key in record if key not in columns]
+        columns += [key for key in record if key not in columns and "/" not in key]  # per-layer: in the pictures
     return _table(columns, [[record.get(key, "") for key in columns] for record in history])
 
 
@@ -168,14 +108,18 @@ def write_report(
     history: Sequence[Mapping[str, Any]],
     final_metrics: Mapping[str, Any],
     images: Mapping[str, str | Path] | Sequence[str | Path] = (),
+    findings: Sequence[Mapping[str, Any]] | None = None,
 ) -> str | Path:
     """Write one self-contained HTML report of a run and return `path`.
 
     Args:
         config: the run's configuration, shown as TOML-ish text (nested mappings become [sections]).
-        history: per-epoch dicts as for `plot_curves`; read by `read_curves` and shown as a table.
+        history: per-epoch dicts as for `plot_curves`, shown as a table (without the per-layer diagnostics
+            columns, which the gradient pictures show).
         final_metrics: metric name -> value, shown as a table.
         images: image files to embed, as {caption: path} or a list of paths (captioned by file name).
+        findings: the gradient-health findings (`Finding.to_dict()`s), listed with evidence and fixes; an
+            empty list says the run was healthy, None that diagnostics were off.
 
         >>> write_report("report.html", "run 1", {"lr": 0.1}, [], {"accuracy": 0.9}, {"curves": "curves.png"})
         'report.html'
@@ -184,8 +128,7 @@ def write_report(
         images = {Path(image).stem.replace("_", " "): image for image in images}
     sections = [
         f"<h1>{html.escape(str(title))}</h1>",
-        "<h2>Reading of the curves</h2>",
-        f'<p class="reading">{html.escape(read_curves(history))}</p>',
+        health_section(findings),
         "<h2>Final metrics</h2>",
         _table(["metric", "value"], list(final_metrics.items())),
     ]

@@ -65,7 +65,7 @@ def _default_metrics(history: Sequence[Mapping[str, Any]]) -> list[str]:
     names: list[str] = []
     for record in history:
         for key, value in record.items():
-            if key in _NOT_METRICS or key.startswith("val_") or key in names:
+            if key in _NOT_METRICS or key.startswith("val_") or "/" in key or key in names:  # '/': diagnostics
                 continue
             if _is_number(value) or value is None or (isinstance(value, float) and math.isnan(value)):
                 names.append(key)
@@ -209,5 +209,63 @@ def plot_gradient_flow(norms_by_layer: Mapping[str, float], path: str | Path) ->
     axes.set_ylabel("gradient norm (log)")
     axes.set_title("gradient flow")
     axes.grid(axis="y", alpha=0.3)
+    axes.legend()
+    return _save(figure, pyplot, path)
+
+
+def plot_lr_find(result: Any, path: str | Path) -> str | Path:
+    """The learning-rate range test: loss against lr (log axis), the smoothed loss, the suggested lr marked.
+
+    `result` is `chainrule.diagnostics.lr_find`'s result, a mapping with its fields (`lrs`, `losses`, and
+    optionally `smoothed`, `suggestion`, `diverged_at`, `reason`), or a pair `(lrs, losses)`. Non-finite losses
+    are skipped; the y axis is cut at the loss where the run started, so a divergence doesn't flatten the curve.
+
+        >>> plot_lr_find({"lrs": [1e-4, 1e-3, 1e-2], "losses": [2.3, 1.9, 2.8], "suggestion": 1e-3}, "lr_find.png")
+        'lr_find.png'
+    """
+    if isinstance(result, Mapping):
+        fields = dict(result)
+    elif isinstance(result, tuple | list) and len(result) == 2:
+        fields = {"lrs": result[0], "losses": result[1]}
+    elif hasattr(result, "lrs") and hasattr(result, "losses"):
+        fields = {name: getattr(result, name, None)
+                  for name in ("lrs", "losses", "smoothed", "suggestion", "diverged_at", "reason")}
+    else:
+        raise TypeError(f"plot_lr_find expected an lr_find result, a mapping or (lrs, losses), got "
+                        f"{type(result).__name__}")
+    lrs = numpy.asarray(fields["lrs"], dtype=float)
+    losses = numpy.asarray(fields["losses"], dtype=float)
+    if lrs.shape != losses.shape or lrs.ndim != 1:
+        raise ValueError(f"plot_lr_find needs one loss per lr, got {lrs.shape} lrs and {losses.shape} losses")
+    smoothed = fields.get("smoothed")
+    smoothed = None if smoothed is None else numpy.asarray(smoothed, dtype=float)
+
+    pyplot = _pyplot()
+    figure, axes = pyplot.subplots(figsize=(7, 4.5))
+    finite = numpy.isfinite(losses) & (lrs > 0)
+    axes.plot(lrs[finite], losses[finite], ".", color="tab:blue", alpha=0.35, markersize=4, label="loss per step")
+    level = losses[finite]  # the curve whose start and middle set the top of the y axis
+    if smoothed is not None and smoothed.shape == lrs.shape:
+        smooth_finite = numpy.isfinite(smoothed) & (lrs > 0)
+        axes.plot(lrs[smooth_finite], smoothed[smooth_finite], "-", color="tab:blue", label="smoothed loss")
+        level = smoothed[smooth_finite]
+    suggestion, diverged_at = fields.get("suggestion"), fields.get("diverged_at")
+    if _is_number(suggestion):
+        axes.axvline(suggestion, color="tab:green", linestyle="--", label=f"suggested lr {suggestion:.2e}")
+    if _is_number(diverged_at):
+        axes.axvline(diverged_at, color="tab:red", linestyle=":", label=f"diverged at {diverged_at:.2e}")
+    if level.size:
+        low = float(min(level.min(), losses[finite].min()))
+        high = float(max(level[0], numpy.median(level)))
+        margin = 0.1 * (high - low) or 0.1 * abs(high) or 1.0
+        axes.set_ylim(low - margin, high + 3 * margin)
+    axes.set_xscale("log")
+    title = "learning-rate range test"
+    if fields.get("suggestion") is None and fields.get("reason"):
+        title += ": no clear minimum"
+    axes.set_title(title)
+    axes.set_xlabel("learning rate (log)")
+    axes.set_ylabel("loss")
+    axes.grid(alpha=0.3, which="both")
     axes.legend()
     return _save(figure, pyplot, path)

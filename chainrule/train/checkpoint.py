@@ -42,6 +42,8 @@ def train_state(trainer: Any) -> dict[str, Any]:
                       for callback in trainer.callbacks],
         "random": {"cpu": backend.get_rng_state()},
         "loader": None if trainer.train_loader is None else trainer.train_loader.state_dict(),
+        # optional: a checkpoint from before diagnostics, or with them off, lacks it
+        "diagnostics": None if trainer.monitor is None else trainer.monitor.state_dict(),
     }
 
 
@@ -58,6 +60,8 @@ def restore_train_state(trainer: Any, state: dict[str, Any]) -> None:
     trainer.history = History(state["history"])
     for index, (callback, saved) in enumerate(zip(trainer.callbacks, state["callbacks"], strict=True)):
         _restore(f"callbacks[{index}] ({type(callback).__name__})", callback, saved["state"])
+    if trainer.monitor is not None and state.get("diagnostics") is not None:
+        _restore("diagnostics", trainer.monitor, state["diagnostics"])
     backend.set_rng_state(state["random"]["cpu"])
     if trainer.train_loader is not None and state["loader"] is not None:
         trainer.train_loader.load_state_dict(state["loader"])

@@ -5,12 +5,14 @@ Features of training (early stopping, checkpoints, progress) are callbacks, not 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy
 
+from chainrule import backend
 from chainrule.autograd import no_grad
 from chainrule.creation import as_tensor
 from chainrule.data import DataLoader, Dataset, TensorDataset, random_split
@@ -40,6 +42,13 @@ class Trainer:
         l1, l2: add `l1 * l1_penalty(params) + l2 * l2_penalty(params)` to the training loss (all
             parameters); the logged `loss` includes it, `val_loss` does not.
         device: move the model and every batch there (`'cpu'`, `'cuda'`).
+        diagnostics: watch gradient health with a `chainrule.diagnostics.GradientMonitor` (the default), which
+            warns about vanishing/exploding gradients, dead or saturated units, a learning rate too high or
+            too low and overfitting; `trainer.findings` lists what it found.
+
+    A loss (or, with diagnostics, a gradient) that is NaN or infinite stops the fit before the optimizer
+    step, so the weights stay finite: the batch is replayed under `chainrule.autograd.detect_anomaly`, and
+    `stop_reason` names the op that produced the first non-finite value and the line that called it.
 
         >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters()), metrics=[Accuracy()])
         >>> history = trainer.fit((x, y), epochs=20, validation_split=0.2)
@@ -48,7 +57,7 @@ class Trainer:
 
     def __init__(self, model: Module, loss: Any, optimizer: Optimizer, metrics: Iterable[Metric] = (),
                  callbacks: Iterable[Callback] = (), scheduler: Any = None, clip_grad_norm: float | None = None,
-                 l1: float = 0.0, l2: float = 0.0, device: Any = None) -> None:
+                 l1: float = 0.0, l2: float = 0.0, device: Any = None, diagnostics: bool = True) -> None:
         if clip_grad_norm is not None and clip_grad_norm <= 0:
             raise ValueError(f"Trainer: clip_grad_norm must be positive or None, got {clip_grad_norm}")
         if l1 < 0 or l2 < 0:
@@ -69,6 +78,15 @@ class Trainer:
         self.batches_per_epoch = 0
         self.train_loader: DataLoader | None = None
         self._ordered_callbacks: list[Callback] = []
+        self.last_loss = math.nan  # the current step's loss, read after backward (on_after_backward sees it)
+        self.rng_before_step: dict[str, Any] | None = None  # the random state the current step started from
+        self._findings: list[Any] = []  # the non-finite stops found without a monitor
+        if diagnostics:
+            from chainrule.diagnostics.monitor import GradientMonitor  # diagnostics imports train: import here
+
+            self.monitor: Any = GradientMonitor()
+        else:
+            self.monitor = None
 
     @property
     def scheduler(self) -> Any:
@@ -147,6 +165,10 @@ class Trainer:
         if state is not None:
             self.load_state_dict(state)
         self.epochs = self.state.fit_start_epoch + epochs
+        # NumPy's overflow/invalid warnings would point into chainrule's ops; the non-finite guard below turns
+        # their consequence (an Inf or NaN loss or gradient) into a finding that names the op and the line.
+        errors = numpy.errstate(all="ignore")
+        errors.__enter__()
         try:
             while not self.state.stop_training and (self.state.in_epoch or self.state.epoch < self.epochs):
                 if not self.state.in_epoch:
@@ -158,12 +180,34 @@ class Trainer:
                 self.history.append(logs)
                 self._call("on_epoch_end", self.epoch, logs)
         finally:
+            errors.__exit__(None, None, None)
             self._call("on_fit_end")
         return self.history
 
     def _all_callbacks(self) -> list[Callback]:
         scheduler = [] if self._scheduler_callback is None else [self._scheduler_callback]
-        return [*self.callbacks, *scheduler]
+        monitor = [] if self.monitor is None else [self.monitor]
+        return [*self.callbacks, *scheduler, *monitor]
+
+    @property
+    def findings(self) -> list[Any]:
+        """What gradient diagnostics found in this trainer's fits (`chainrule.diagnostics.Finding`s)."""
+        return self._findings if self.monitor is None else self.monitor.findings
+
+    def stop_on_nonfinite(self, what: str, batch: tuple[Sequence[Any], Any], grad_norms: Sequence[float] = ()) -> None:
+        """Stop before the optimizer step because the `what` ("loss" or "gradient") of `batch` is not finite:
+        replay the batch under detect_anomaly to find the op, record the finding, warn, and set stop_reason."""
+        from chainrule.diagnostics.nonfinite import explain_nonfinite
+
+        findings = explain_nonfinite(self, what, batch, grad_norms)
+        for finding in findings:
+            if self.monitor is not None:
+                self.monitor.add(finding)
+            elif all(existing.kind != finding.kind for existing in self._findings):
+                self._findings.append(finding)
+                finding.warn()
+        self.stop_training = True
+        self.stop_reason = findings[0].message
 
     def _start_epoch(self) -> None:
         self.state.start_epoch()
@@ -175,16 +219,24 @@ class Trainer:
         state.start_clock()  # the epoch's time so far survives a resume
         self.model.train()
         batches = iter(train_loader) if self.batch < self.batches_per_epoch else iter(())
+        generator = backend.cpu_generator().bit_generator
         for batch in batches:
             inputs, targets = self._split_batch(batch)
+            self.rng_before_step = generator.state  # ~1 us: a non-finite step is replayed with the same dropout
             self.optimizer.zero_grad()
             outputs = self.model(*inputs)
             loss = self._penalised(self.loss(outputs, targets))
             loss.backward()
+            batch_loss, batch_size = loss.item(), len(targets)
+            self.last_loss = batch_loss
+            self._call("on_after_backward", (inputs, targets))
+            if not math.isfinite(batch_loss):  # the always-on guard: one isfinite on a float we read anyway
+                self.stop_on_nonfinite("loss", (inputs, targets))
+            if state.stop_training:
+                break  # stopped before the step (a non-finite loss or gradient): the weights stay as they were
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
-            batch_loss, batch_size = loss.item(), len(targets)
             state.add_batch(batch_loss, batch_size)
             for metric in self.metrics:
                 metric.update(outputs.detach(), targets)

@@ -15,9 +15,9 @@ from chainrule.report import (
     plot_curves,
     plot_gradient_flow,
     plot_learning_rate,
-    read_curves,
     write_report,
 )
+from chainrule.report.health import health_section, plot_gradient_heatmap, plot_unit_health
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -41,9 +41,6 @@ OVERFITTING = _history(
     val_accuracy=[0.48, 0.57, 0.66, 0.7, 0.72, 0.74, 0.75, 0.74, 0.73, 0.72],
     lr=[0.1 * 0.7**epoch for epoch in range(10)],
 )
-UNDERFITTING = _history([2.30, 2.29, 2.28, 2.28, 2.27, 2.27], [2.31, 2.30, 2.30, 2.29, 2.29, 2.29])
-STILL_LEARNING = _history([1.0, 0.8, 0.65, 0.52, 0.42, 0.34], [1.1, 0.9, 0.75, 0.62, 0.52, 0.45])
-CONVERGED = _history([1.0, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2], [1.0, 0.55, 0.35, 0.25, 0.25, 0.25, 0.25])
 
 
 def _assert_png(path) -> None:
@@ -95,26 +92,29 @@ def test_confusion_matrix_must_be_square_and_named_consistently(tmp_path) -> Non
         plot_confusion_matrix([[1, 2], [3, 4]], tmp_path / "cm.png", class_names=["a", "b", "c"])
 
 
-# -- reading the curves -----------------------------------------------------------------------------
-def test_reading_detects_overfitting_at_the_best_validation_epoch() -> None:
-    assert read_curves(OVERFITTING) == (
-        "validation loss stopped improving after epoch 7 while training loss kept falling: overfitting"
-    )
+# -- gradient health ---------------------------------------------------------------------------------
+FINDING = {"kind": "vanishing", "title": "vanishing gradients", "layers": ["0.weight", "2.weight"], "epoch": 2,
+           "step": 80, "evidence": "their gradient RMS is 1.0e-09 of 8.weight's <small>",
+           "suggestion": "use ReLU & He initialisation", "numbers": {"ratio": 1e-9}}
+DIAGNOSED = _history([2.3, 2.3, 2.3], **{"grad_norm/total": [1.0, 1.1, 0.9], "grad_norm/0.weight": [1e-9, 1e-9, 0.0],
+                                         "grad_norm/2.weight": [0.5, 0.4, 0.3], "dead/1": [0.1, 0.6, 0.7],
+                                         "saturated/3": [0.0, 0.2, math.nan]})
 
 
-def test_reading_detects_underfitting_still_learning_and_convergence() -> None:
-    assert read_curves(UNDERFITTING) == "both losses high and flat: underfitting"
-    assert read_curves(STILL_LEARNING) == (
-        "training and validation loss both still falling at the last epoch: more epochs may help"
-    )
-    assert read_curves(CONVERGED) == "losses have levelled off: training looks converged"
+def test_health_section_lists_findings_escaped_says_healthy_or_off() -> None:
+    text = health_section([FINDING])
+    assert "<strong>vanishing gradients</strong> in 0.weight, 2.weight (since epoch 2)" in text
+    assert "of 8.weight&#x27;s &lt;small&gt;." in text and "<em>Fix:</em> use ReLU &amp; He initialisation." in text
+    assert "Healthy: no findings" in health_section([]) and "<li" not in health_section([])
+    assert "were off for this run" in health_section(None)
 
 
-def test_reading_without_validation_and_of_short_runs() -> None:
-    train_only = [{key: value for key, value in record.items() if key == "loss"} for record in STILL_LEARNING]
-    assert read_curves(train_only) == "training loss still falling at the last epoch: more epochs may help"
-    assert read_curves(_history([2.3, 2.3, 2.29, 2.3])) == "training loss high and flat: underfitting"
-    assert read_curves(_history([1.0, math.nan, 0.5])).startswith("too few epochs")
+def test_gradient_pictures_from_the_monitor_columns(tmp_path) -> None:
+    _assert_png(plot_gradient_heatmap(DIAGNOSED, tmp_path / "flow.png"))
+    _assert_png(plot_unit_health(DIAGNOSED, tmp_path / "units.png", {"dead": 0.5, "saturated": 0.5}))
+    assert plot_gradient_heatmap(OVERFITTING, tmp_path / "none.png") is None  # no grad_norm/ columns
+    assert plot_unit_health(OVERFITTING, tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()
 
 
 # -- the HTML report --------------------------------------------------------------------------------
@@ -128,6 +128,7 @@ def _report(tmp_path, config=None, **kwargs) -> str:
         OVERFITTING,
         {"accuracy": 0.9123, "val_loss": 0.6, "epochs": 10},
         kwargs.get("images", [curves, matrix]),
+        kwargs.get("findings", [FINDING]),
     )
     return path.read_text(encoding="utf-8")
 
@@ -140,7 +141,8 @@ def test_report_contains_title_metrics_reading_and_embedded_images(tmp_path) -> 
         assert re.search(rf"<td>{name}</td><td class=\"number\">{value}</td>", text)
     assert text.count("data:image/png;base64,") == 2
     assert 'alt="confusion matrix"' in text
-    assert "stopped improving after epoch 7" in text
+    assert "<h2>Gradient health</h2>" in text and "<strong>vanishing gradients</strong>" in text
+    assert "Reading of the curves" not in text  # the findings replace the old one-line reading
     assert "[optimizer]" in text and "name = &quot;adam&quot;" in text and "lr = 0.001" in text
 
 

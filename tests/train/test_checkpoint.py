@@ -83,6 +83,7 @@ class _PoisonAt(Callback):
             trainer.model[0].weight.data[0, 0] = math.nan
 
 
+@pytest.mark.filterwarnings("ignore::chainrule.diagnostics.GradientWarning")
 def test_nan_never_overwrites_the_last_good_checkpoint(tmp_path: Path, capsys) -> None:
     checkpoint = ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=2)
     trainer = _trainer([_PoisonAt(3), checkpoint, TerminateOnNaN()])

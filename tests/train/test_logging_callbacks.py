@@ -293,6 +293,9 @@ def test_tensorboard_logger_writes_epoch_and_batch_scalars(tmp_path) -> None:
             "samples_per_second": "throughput/samples_per_second"}
     for logs in trainer.history:
         expected.update({(tag, logs["epoch"]): logs[key] for key, tag in tags.items()})
+        # the GradientMonitor's per-layer columns, under diagnostics/
+        expected.update({("diagnostics/" + key, logs["epoch"]): value for key, value in logs.items() if "/" in key})
+    assert ("diagnostics/grad_norm/weight", 1) in expected
     scalars = _read_scalars(tmp_path)
     assert scalars.keys() == expected.keys()
     for key, value in expected.items():

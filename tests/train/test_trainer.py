@@ -42,8 +42,14 @@ def test_fit_learns_spirals_with_validation_metrics() -> None:
     assert isinstance(history, History)
     assert len(history) == 150 and history["epoch"] == list(range(1, 151))
     keys = history.keys()
-    assert set(keys) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds",
-                         "samples_per_second"}
+    assert {key for key in keys if "/" not in key} == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr",
+                                                       "seconds", "samples_per_second"}
+    # the GradientMonitor's columns: per weight (2-D parameters) and per activation module
+    assert {key for key in keys if "/" in key} == {"grad_norm/total", "grad_norm/0.weight", "grad_norm/2.weight",
+                                                   "grad_norm/4.weight", "update_ratio/0.weight",
+                                                   "update_ratio/2.weight", "update_ratio/4.weight", "saturated/1",
+                                                   "saturated/3"}
+    assert trainer.findings == []
     assert all(len(history[key]) == 150 for key in keys)
     assert history["accuracy"][-1] >= 0.98 and history["val_accuracy"][-1] >= 0.95
     assert history["loss"][-1] < history["loss"][0]
@@ -159,6 +165,11 @@ def test_hooks_are_called_in_order_with_counts_from_one() -> None:
         def on_epoch_start(self, trainer, epoch):
             events.append(f"epoch_start {epoch}")
 
+        def on_after_backward(self, trainer, batch):
+            _, targets = batch
+            grads_set = all(parameter.grad is not None for parameter in trainer.model.parameters())
+            events.append(f"after_backward {trainer.batch + 1} size {len(targets)} grads {grads_set}")
+
         def on_batch_end(self, trainer, batch, logs):
             events.append(f"batch {batch} size {logs['batch_size']}")
 
@@ -169,10 +180,10 @@ def test_hooks_are_called_in_order_with_counts_from_one() -> None:
             events.append("fit_end")
 
     x, y = _toy(6)
-    _trainer(callbacks=[Recorder()]).fit((x, y), epochs=1, batch_size=4)
+    _trainer(callbacks=[Recorder()], diagnostics=False).fit((x, y), epochs=1, batch_size=4)
     keys = ["epoch", "loss", "lr", "samples_per_second", "seconds"]
-    assert events == ["fit_start", "epoch_start 1", "batch 1 size 4", "batch 2 size 2", f"epoch_end 1 {keys}",
-                      "fit_end"]
+    assert events == ["fit_start", "epoch_start 1", "after_backward 1 size 4 grads True", "batch 1 size 4",
+                      "after_backward 2 size 2 grads True", "batch 2 size 2", f"epoch_end 1 {keys}", "fit_end"]
 
 
 def test_history_saves_csv_and_json(tmp_path) -> None:

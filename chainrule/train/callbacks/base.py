@@ -41,6 +41,11 @@ class Callback:
     def on_epoch_start(self, trainer: Any, epoch: int) -> None:
         pass
 
+    def on_after_backward(self, trainer: Any, batch: tuple[Any, Any]) -> None:
+        """Between backward and the optimizer step, with the gradients as backward left them (before
+        clipping): `batch` is `(inputs, targets)`, the parameters' `.grad` are set. Setting
+        `trainer.stop_training` here stops before the step, leaving the weights as they were."""
+
     def on_batch_end(self, trainer: Any, batch: int, logs: dict[str, Any]) -> None:
         pass
 

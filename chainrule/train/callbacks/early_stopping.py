@@ -59,7 +59,8 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
         if self.monitor not in logs:
             raise ValueError(
-                f"EarlyStopping: monitor {self.monitor!r} is not in the epoch logs; available keys: {sorted(logs)}"
+                f"EarlyStopping: monitor {self.monitor!r} is not in the epoch logs; available keys: "
+                f"{sorted(key for key in logs if '/' not in key)} (and per-layer diagnostics such as grad_norm/...)"
             )
         value = logs[self.monitor]
         self.wait += 1

@@ -103,9 +103,10 @@ def _title(trainer: Any, epoch: int) -> str:
 
 
 def _epoch_items(logs: dict[str, Any]) -> list[tuple[str, str]]:
-    """(name, text) pairs: loss, metrics and val_* in log order, then lr and samples/s; non-numbers left out."""
+    """(name, text) pairs: loss, metrics and val_* in log order, then lr and samples/s; non-numbers and the
+    per-layer diagnostics (`grad_norm/...`, `dead/...`: history.csv and the report have them) left out."""
     items = [(key, _format(value)) for key, value in logs.items()
-             if key not in ("epoch", *_SHOWN_APART) and _is_number(value)]
+             if key not in ("epoch", *_SHOWN_APART) and "/" not in key and _is_number(value)]
     if _is_number(logs.get("lr")):
         items.append(("lr", f"{logs['lr']:g}"))
     if _is_number(logs.get("samples_per_second")):

@@ -69,6 +69,8 @@ class TensorBoardLogger(Callback):
 def _tag(key: str) -> str:
     if key in _TAGS:
         return _TAGS[key]
+    if "/" in key:  # GradientMonitor's columns: grad_norm/<weight>, dead/<module>, ...
+        return "diagnostics/" + key
     if key.startswith("val_"):
         return "validation/" + key.removeprefix("val_")
     return "train/" + key

@@ -43,14 +43,17 @@ def test_default_run_writes_every_file(default_run: tuple[Path, str]) -> None:
     run, output = default_run
     assert "runs/default" in output and "Epoch 3/3" in output
     for name in ("config.toml", "history.csv", "metrics.json", "report.html", "curves.png", "learning_rate.png",
-                 "confusion_matrix.png", "checkpoints/best.safetensors", "checkpoints/last.safetensors"):
+                 "confusion_matrix.png", "gradient_flow.png", "units.png", "checkpoints/best.safetensors",
+                 "checkpoints/last.safetensors"):
         assert (run / name).is_file(), name
     assert [row["epoch"] for row in _rows(run / "history.csv")] == ["1", "2", "3"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs"] == 3 and metrics["num_classes"] == 10 and metrics["input_shape"] == [64]
     assert 0.8 < metrics["test"]["test_accuracy"] <= 1.0
     report = (run / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 3 and "test_accuracy" in report
+    assert report.count("data:image/png;base64,") == 5 and "test_accuracy" in report
+    assert metrics["findings"] == [] and "Healthy: no findings" in report  # the default run raises no alarm
+    assert "grad_norm/0.weight" in _rows(run / "history.csv")[0]
     assert "epochs = 3" in (run / "config.toml").read_text()  # the resolved config, override included
 
 

@@ -1,9 +1,12 @@
-"""The `chainrule` command: train from a TOML config (or the built-in default), then evaluate, predict, resume.
+"""The `chainrule` command: train from a TOML config (or the built-in default), then evaluate, predict, resume;
+diagnose a config's gradient health and find its learning rate (chainrule.cli.diagnose).
 
     chainrule train [CONFIG.toml] [--name NAME] [--seed N] [--epochs N] [--device cpu] [--overwrite]
     chainrule resume RUN [--epochs N] [--device cpu]
     chainrule evaluate RUN [--split test|validation|train] [--checkpoint best|last]
     chainrule predict RUN --input FILE [--output FILE] [--checkpoint best|last]
+    chainrule diagnose [CONFIG.toml] [--steps 300] [--output DIR]
+    chainrule lr-find [CONFIG.toml] [--start-lr 1e-7] [--end-lr 10] [--num-steps 100] [--plot lr_find.png]
 
 A run lives in `runs/<name>/` (see `chainrule.run.RunDirectory`): the resolved `config.toml`, `history.csv`,
 `metrics.json`, `checkpoints/`, the PNG pictures and `report.html`. A user's mistake is one line on stderr
@@ -92,6 +95,7 @@ class Run:
             self.model, self.loss, self.optimizer, metrics=build_metrics(config, self.num_classes),
             callbacks=callbacks, scheduler=self.scheduler, clip_grad_norm=training.get("clip_grad_norm"),
             l1=training["l1"], l2=training["l2"], device=config["device"],
+            diagnostics=training["diagnostics"],
         )
 
     def _check_model_fits_data(self) -> None:
@@ -371,7 +375,15 @@ def _describe(run: Run) -> str:
 
 def _finish(run: Run) -> None:
     """Evaluate the kept model on the test set and write history.csv, metrics.json, the pictures, report.html."""
-    from chainrule.report import plot_confusion_matrix, plot_curves, plot_learning_rate, write_report
+    from chainrule.diagnostics import rules
+    from chainrule.report import (
+        plot_confusion_matrix,
+        plot_curves,
+        plot_gradient_heatmap,
+        plot_learning_rate,
+        plot_unit_health,
+        write_report,
+    )
 
     trainer, directory = run.trainer, run.directory
     history = trainer.history
@@ -380,6 +392,12 @@ def _finish(run: Run) -> None:
     final: dict[str, Any] = {}
     images = {"learning curves": plot_curves(history.epochs, directory.picture("curves")),
               "learning rate": plot_learning_rate(history.epochs, directory.picture("learning_rate"))}
+    thresholds = {"dead": rules.DEAD_FRACTION, "saturated": rules.SATURATED_FRACTION}
+    for caption, picture in (
+            ("gradient flow", plot_gradient_heatmap(history.epochs, directory.picture("gradient_flow"))),
+            ("dead and saturated units", plot_unit_health(history.epochs, directory.picture("units"), thresholds))):
+        if picture is not None:
+            images[caption] = picture
     if run.test is not None:
         final = {f"test_{key}": value for key, value in trainer.evaluate(run.test).items()}
         if run.num_classes is not None:
@@ -391,11 +409,12 @@ def _finish(run: Run) -> None:
     metrics = {"model": source, "epochs": trainer.epoch, "global_step": trainer.global_step,
                "stop_reason": trainer.stop_reason, "test": final,
                "last_epoch": {key: value for key, value in last.items() if isinstance(value, int | float)},
-               "input_shape": list(run.train[0][0].shape), "num_classes": run.num_classes}
+               "input_shape": list(run.train[0][0].shape), "num_classes": run.num_classes,
+               "findings": None if trainer.monitor is None else [finding.to_dict() for finding in trainer.findings]}
     directory.write_json(directory.metrics, metrics)
     final_table = {"model": source, **final, **{key: last[key] for key in last if key.startswith("val_")}}
     write_report(directory.report, f"chainrule run {run.config['name']}", run.config, history.epochs,
-                 final_table, images)
+                 final_table, images, metrics["findings"])
     summary = ", ".join(f"{key} {value:.4f}" for key, value in final.items())
     print(f"Done: {summary or 'no test split'} ({source}).")
     print(f"Run saved in {directory.path}/: report.html, metrics.json, history.csv, config.toml, checkpoints/, *.png")
@@ -487,16 +506,33 @@ def _parser() -> argparse.ArgumentParser:
     predict_command.add_argument("--input", required=True, help=".npy, .npz (key 'x') or .csv of samples")
     predict_command.add_argument("--output", help=".csv (predictions) or .npy (raw outputs); default: print")
     predict_command.add_argument("--checkpoint", choices=("best", "last"), default="best")
+
+    from chainrule.cli.diagnose import add_commands
+
+    add_commands(commands, debug)
     return parser
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from chainrule.cli.diagnose import diagnose
+
+    return diagnose(args)
+
+
+def _lr_find(args: argparse.Namespace) -> float | None:
+    from chainrule.cli.diagnose import find_lr
+
+    return find_lr(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `chainrule` console script; returns the exit status (0, 1 failure, 2 usage, 130 Ctrl-C)."""
     args = _parser().parse_args(argv)
     debug = args.debug or os.environ.get("CHAINRULE_DEBUG", "") not in ("", "0")
-    command = {"train": train, "resume": resume, "evaluate": evaluate, "predict": predict}[args.command]
+    command = {"train": train, "resume": resume, "evaluate": evaluate, "predict": predict, "diagnose": _diagnose,
+               "lr-find": _lr_find}[args.command]
     try:
-        command(args)
+        result = command(args)
     except KeyboardInterrupt:
         started = getattr(args, "training", None)
         if started is None:
@@ -511,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(args.command, error, 2, debug)
     except Exception as error:  # a failure while running: one line unless --debug
         return _report(args.command, error, 1, debug)
-    return 0
+    return result if args.command == "diagnose" else 0  # diagnose: 1 when it found something
 
 
 def _report(command: str, error: BaseException, status: int, debug: bool) -> int:
@@ -525,5 +561,3 @@ def _report(command: str, error: BaseException, status: int, debug: bool) -> int
     return status
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,12 +22,28 @@ import numpy
 from chainrule import backend
 from chainrule.diagnostics import rules
 from chainrule.diagnostics.findings import Finding
+from chainrule.diagnostics.gates import gate_saturation
 from chainrule.nn import GELU, ReLU, Sigmoid, SiLU, Tanh
+from chainrule.nn.layers.recurrent import RNNBase
 from chainrule.train.callbacks.base import Callback
 
 # ReLU-like units die (output 0 for every input, so no gradient ever flows back); sigmoid and tanh saturate.
 _DYING = (ReLU, GELU, SiLU)
-_SATURATING = {Sigmoid: (0.01, 0.99), Tanh: (-0.99, 0.99)}  # outside (low, high) is the flat region
+_SIGMOID, _TANH = (0.01, 0.99), (-0.99, 0.99)  # outside (low, high) is the flat region
+
+
+def _watch(module: Any) -> tuple[str, Any] | None:
+    """What to measure of a module: ("dead", None), ("saturated", (low, high)) of its output, ("gates", None)
+    of a one-layer LSTM/GRU, or None (not an activation)."""
+    if isinstance(module, _DYING):
+        return "dead", None
+    if isinstance(module, Sigmoid | Tanh):
+        return "saturated", _SIGMOID if isinstance(module, Sigmoid) else _TANH
+    if isinstance(module, RNNBase):
+        if module.mode in ("LSTM", "GRU"):
+            return ("gates", None) if module.num_layers == 1 else None
+        return ("saturated", _TANH) if module.mode == "RNN_TANH" else ("dead", None)
+    return None
 _SAMPLES_PER_EPOCH = 12  # sampled steps an epoch aims for; at least every 4th step and at most every step
 
 
@@ -74,7 +90,8 @@ class GradientMonitor(Callback):
         # Weights whose gradient is a fair measure of depth: an embedding's is sparse (only the rows used)
         self.deep_weights = [name for name in self.weight_names if name not in embeddings]
         self.modules = {name or type(module).__name__: module for name, module in trainer.model.named_modules()
-                        if isinstance(module, _DYING + tuple(_SATURATING))}
+                        if _watch(module) is not None}
+        self.watch = {name: _watch(module) for name, module in self.modules.items()}
         self.model = trainer.model
         self.output_modules: set[str] = set()  # activation modules whose output is the model's (left out)
         self._output_ids: dict[int, str] = {}
@@ -165,7 +182,7 @@ class GradientMonitor(Callback):
         def record(module: Any, inputs: tuple, output: Any) -> None:
             if module.training:
                 self._output_ids[id(output)] = name
-                self._record(name, module, output.data)
+                self._record(name, module, inputs, output)
         return record
 
     def _note_output(self, model: Any, inputs: tuple, output: Any) -> None:
@@ -174,20 +191,29 @@ class GradientMonitor(Callback):
             self.output_modules.add(self._output_ids[id(output)])
         self._output_ids = {}
 
-    def _record(self, name: str, module: Any, array: Any) -> None:
+    def _record(self, name: str, module: Any, inputs: tuple, output: Any) -> None:
         """Fold one batch of a module's outputs into its units' statistics (units: channels of an (N, C, H, W)
-        output, the last dimension otherwise)."""
-        if array.ndim < 2:
-            return
-        axes = tuple(axis for axis in range(array.ndim) if axis != (1 if array.ndim >= 4 else array.ndim - 1))
+        output, the last dimension otherwise; a recurrent layer's gate units)."""
+        kind, limits = self.watch[name]
         stats = self._activations.get(name)
         if stats is None:
             stats = self._activations[name] = {"active": None, "saturated": None, "count": 0}
-        if isinstance(module, _DYING):
+        if kind == "gates":
+            measured = gate_saturation(module, inputs, output)
+            if measured is not None:
+                flat, count = measured
+                stats["saturated"] = flat if stats["saturated"] is None else stats["saturated"] + flat
+                stats["count"] += count
+            return
+        array = (output[0] if isinstance(output, tuple) else output).data  # an RNN's (output, h_n)
+        if array.ndim < 2:
+            return
+        axes = tuple(axis for axis in range(array.ndim) if axis != (1 if array.ndim >= 4 else array.ndim - 1))
+        if kind == "dead":
             active = backend.move((array > 0).any(axis=axes), backend.CPU)
             stats["active"] = active if stats["active"] is None else stats["active"] | active
         else:
-            low, high = _SATURATING[type(module)]
+            low, high = limits
             flat = backend.move(((array <= low) | (array >= high)).sum(axis=axes), backend.CPU)
             stats["saturated"] = flat if stats["saturated"] is None else stats["saturated"] + flat
             stats["count"] += array.size // flat.size
@@ -212,11 +238,11 @@ class GradientMonitor(Callback):
             if len(ratios):
                 columns[f"update_ratio/{name}"] = update_ratio[name]
         dead, saturated = {}, {}
-        for name, module in self.modules.items():
+        for name in self.modules:
             stats = self._activations.get(name)
             if stats is None:
                 continue
-            if isinstance(module, _DYING) and stats["active"] is not None:
+            if self.watch[name][0] == "dead" and stats["active"] is not None:
                 dead[name] = float(1.0 - stats["active"].mean())
                 columns[f"dead/{name}"] = dead[name]
             elif stats["saturated"] is not None and stats["count"]:

@@ -36,6 +36,9 @@ DEAD_FRACTION = 0.7
 # layer is left out: a confident classifier saturates its output by design.
 UNIT_SATURATED = 0.9
 SATURATED_FRACTION = 0.5
+# A recurrent layer's gates (one-layer LSTM/GRU) are switches by design: a forget gate held open at 1 keeps a
+# memory. Only a layer whose gates are nearly all stuck is flagged.
+GATES_SATURATED_FRACTION = 0.9
 # Learning rate too high: the largest update-to-weight ratio (|w_after - w_before| / |w_before|) of a step
 # above this (healthy training moves weights by 1e-4..1e-2 of their size a step) while the loss stalls.
 LR_HIGH_RATIO = 0.1
@@ -128,7 +131,8 @@ def dead(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Result:
 def saturated(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Result:
     fractions = {name: value for name, value in summaries[-1]["saturated"].items()
                  if name not in monitor.output_modules}
-    layers = [name for name, fraction in fractions.items() if fraction >= SATURATED_FRACTION]
+    layers = [name for name, fraction in fractions.items() if fraction >= (
+        GATES_SATURATED_FRACTION if monitor.watch.get(name, ("",))[0] == "gates" else SATURATED_FRACTION)]
     if not layers:
         return None
     worst = max(layers, key=fractions.get)

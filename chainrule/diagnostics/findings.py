@@ -22,7 +22,7 @@ KINDS = {
     "lr_high": "learning rate too high",
     "lr_low": "learning rate too low",
     "overfitting": "overfitting",
-    "nonfinite": "non-finite loss",
+    "nonfinite": "non-finite loss",  # "non-finite gradient" when the loss was finite
 }
 
 
@@ -38,11 +38,12 @@ class Finding:
     epoch: int
     step: int
     numbers: dict[str, float] = dataclasses.field(default_factory=dict)
+    label: str | None = None  # words for this finding when they differ from its kind's
 
     @property
     def title(self) -> str:
         """The kind in plain words: 'vanishing gradients'."""
-        return KINDS[self.kind]
+        return self.label or KINDS[self.kind]
 
     @property
     def message(self) -> str:

@@ -66,6 +66,8 @@ class GradientMonitor(Callback):
             raise ValueError(f"GradientMonitor: sample_every must be a positive integer or None, got {sample_every!r}")
         self.sample_every = sample_every
         self._hooks: list[Any] = []
+        self._sampling = False  # the step in progress is a sampled one
+        self._outputs: dict[str, Any] = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -94,7 +96,7 @@ class GradientMonitor(Callback):
         self.watch = {name: _watch(module) for name, module in self.modules.items()}
         self.model = trainer.model
         self.output_modules: set[str] = set()  # activation modules whose output is the model's (left out)
-        self._output_ids: dict[int, str] = {}
+        self._outputs: dict[str, Any] = {}
 
     def sample_interval(self, trainer: Any) -> int:
         """Steps between sampled steps: `sample_every`, or about _SAMPLES_PER_EPOCH an epoch, at most every 4th
@@ -131,7 +133,7 @@ class GradientMonitor(Callback):
             trainer.stop_on_nonfinite("gradient", batch, grad_norms=self._recent_totals(10))
             return
         self._epoch_norms.append(norms)
-        if self._hooks:  # a sampled step: activations were recorded during its forward
+        if self._sampling:  # activations were recorded during its forward; its update is measured next
             self._disarm()
             self._before = [self.parameters[index].data.copy() for index in self._weight_index]
 
@@ -167,29 +169,32 @@ class GradientMonitor(Callback):
 
     # -- activations ------------------------------------------------------------------------------------
     def _arm(self, trainer: Any) -> None:
-        if self._hooks or not self._sampled(trainer) or not self.modules:
+        """Make the next step a sampled one if its turn has come: hooks on the activation modules for its
+        forward, and (in on_after_backward) the weights kept to measure its update."""
+        if self._sampling or not self._sampled(trainer):
             return
-        for name, module in self.modules.items():
-            self._hooks.append(module.register_forward_hook(self._recorder(name)))
-        self._hooks.append(self.model.register_forward_hook(self._note_output))
+        self._sampling = True
+        if self.modules:
+            for name, module in self.modules.items():
+                self._hooks.append(module.register_forward_hook(self._recorder(name)))
+            self._hooks.append(self.model.register_forward_hook(self._note_output))
 
     def _disarm(self) -> None:
         for handle in self._hooks:
             handle.remove()
-        self._hooks = []
+        self._hooks, self._sampling, self._outputs = [], False, {}
 
     def _recorder(self, name: str) -> Any:
         def record(module: Any, inputs: tuple, output: Any) -> None:
             if module.training:
-                self._output_ids[id(output)] = name
+                self._outputs[name] = output  # kept alive until the model returns: compared by identity
                 self._record(name, module, inputs, output)
         return record
 
     def _note_output(self, model: Any, inputs: tuple, output: Any) -> None:
         """Which activation's output the model returns: a sigmoid output layer saturates by design."""
-        if id(output) in self._output_ids:
-            self.output_modules.add(self._output_ids[id(output)])
-        self._output_ids = {}
+        self.output_modules.update(name for name, kept in self._outputs.items() if kept is output)
+        self._outputs = {}
 
     def _record(self, name: str, module: Any, inputs: tuple, output: Any) -> None:
         """Fold one batch of a module's outputs into its units' statistics (units: channels of an (N, C, H, W)

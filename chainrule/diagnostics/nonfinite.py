@@ -30,7 +30,7 @@ def explain_nonfinite(trainer: Any, what: str, batch: tuple[Sequence[Any], Any],
     evidence = f"the {what} became NaN or infinite at epoch {epoch}, batch {trainer.batch + 1}"
     evidence += f"; {located}" if located else "; replaying the step under detect_anomaly did not reproduce it"
     findings = [Finding("nonfinite", [], evidence + ". Training stopped before the optimizer step, so the weights "
-                        "are those of the last finite step", _NAN_FIX, epoch, step)]
+                        "are those of the last finite step", _NAN_FIX, epoch, step, label=f"non-finite {what}")]
     finite = [value for value in grad_norms if value == value and value != float("inf")]
     if len(finite) >= 2 and finite[-1] > rules.EXPLODING_GROWTH * min(finite):
         clip = rules.clip_suggestion(trainer.monitor.baseline if trainer.monitor is not None else finite)
@@ -49,6 +49,7 @@ def _replay(trainer: Any, batch: tuple[Sequence[Any], Any]) -> str | None:
     scopes = _ModuleScopes(trainer.model, trainer.loss)
     generator = backend.cpu_generator().bit_generator
     now = generator.state
+    grads = [(parameter, parameter.grad) for parameter in trainer.model.parameters()]
     if trainer.rng_before_step is not None:
         generator.state = trainer.rng_before_step
     try:
@@ -70,7 +71,8 @@ def _replay(trainer: Any, batch: tuple[Sequence[Any], Any]) -> str | None:
         return f"the first came from {error.op} ({error.phase}){where}{line}; {what}"
     finally:
         generator.state = now
-        trainer.optimizer.zero_grad()
+        for parameter, grad in grads:  # the gradients as the failed step left them, for the callbacks after
+            parameter.grad = grad
     return None
 
 

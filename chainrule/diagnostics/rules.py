@@ -32,24 +32,26 @@ EXPLODING_GROWTH = 100.0
 # validation accuracy); runs broken by a huge lr or a negative bias show 75-100%.
 DEAD_FRACTION = 0.7
 # Saturated: a sigmoid/tanh unit in its flat region (sigmoid < 0.01 or > 0.99, |tanh| > 0.99) for this
-# fraction of its sampled outputs; a layer with SATURATED_FRACTION of such units. The model's own output
-# layer is left out: a confident classifier saturates its output by design.
-UNIT_SATURATED = 0.9
+# fraction of its sampled outputs (healthy tanh/sigmoid layers show no such unit); a layer with
+# SATURATED_FRACTION of such units. The model's own output layer is left out: a confident classifier
+# saturates its output by design.
+UNIT_SATURATED = 0.8
 SATURATED_FRACTION = 0.5
 # A recurrent layer's gates (one-layer LSTM/GRU) are switches by design: a forget gate held open at 1 keeps a
 # memory. Only a layer whose gates are nearly all stuck is flagged.
 GATES_SATURATED_FRACTION = 0.9
 # Learning rate too high: the largest update-to-weight ratio (|w_after - w_before| / |w_before|) of a step
-# above this (healthy training moves weights by 1e-4..1e-2 of their size a step) while the loss stalls.
+# above this (healthy training moves weights by 1e-4..1e-2 of their size a step) while the epoch's loss is
+# no lower than the best before it.
 LR_HIGH_RATIO = 0.1
 # Learning rate too low: every weight's update ratio below this while the loss improves by less than
 # LR_LOW_PROGRESS an epoch and is still above LR_LOW_UNLEARNT of the first epoch's.
 LR_LOW_RATIO = 1e-5
 LR_LOW_PROGRESS = 0.01
 LR_LOW_UNLEARNT = 0.5
-# Overfitting: the validation loss has risen for at least OVERFIT_PATIENCE epochs since its best, by more
-# than OVERFIT_NOISE times its epoch-to-epoch noise and OVERFIT_RISE of its best value, while the training
-# loss kept falling (by OVERFIT_TRAIN_FALL of its value at the best epoch).
+# Overfitting: the best validation loss is at least OVERFIT_PATIENCE epochs old, the last 3 epochs are above
+# it by more than OVERFIT_NOISE times its epoch-to-epoch noise and OVERFIT_RISE of its value on average (each
+# by half of that), while the training loss kept falling (by OVERFIT_TRAIN_FALL of its value at the best).
 OVERFIT_PATIENCE = 5
 OVERFIT_NOISE = 3.0
 OVERFIT_RISE = 0.1
@@ -149,8 +151,8 @@ def lr_high(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Result
     if len(summaries) < 2 or not ratios or not all(_finite(loss) for loss in losses):
         return None
     largest = max(ratios.values())
-    if largest <= LR_HIGH_RATIO or losses[-1] < 0.98 * min(losses[:-1]):
-        return None
+    if largest <= LR_HIGH_RATIO or losses[-1] < min(losses[:-1]):
+        return None  # big steps that still lower the loss are a fast run, not a broken one
     layers = [name for name, value in ratios.items() if value > LR_HIGH_RATIO]
     lr = summaries[-1]["lr"]
     evidence = (f"a step changes {layers[0]} by {largest:.0%} of its size (healthy: under "
@@ -163,10 +165,14 @@ def lr_high(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Result
 
 
 def lr_low(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Result:
-    ratios = [value for value in summaries[-1]["update_ratio"].values() if _finite(value)]
+    used = summaries[-1]["used"]
+    ratios = [value for name, value in summaries[-1]["update_ratio"].items()
+              if _finite(value) and used.get(name) and value > 0]
     losses = [summary["loss"] for summary in summaries]
     if len(summaries) < 2 or not ratios or not all(_finite(loss) for loss in losses[-2:]):
         return None
+    if monitor._streaks.get("dead") or monitor._streaks.get("vanishing"):
+        return None  # no gradient reaches the weights: a larger lr would not help
     progress = (losses[-2] - losses[-1]) / abs(losses[-2]) if losses[-2] else 0.0
     if max(ratios) >= LR_LOW_RATIO or progress >= LR_LOW_PROGRESS or losses[-1] < LR_LOW_UNLEARNT * losses[0]:
         return None
@@ -189,12 +195,11 @@ def overfitting(summaries: list[dict[str, Any]], monitor: GradientMonitor) -> Re
         return None
     noise = noise_level(validation)
     recent = float(numpy.mean(validation[-3:]))
-    rise = recent - validation[best]
-    later = numpy.asarray(validation[best:])
-    slope = numpy.polyfit(numpy.arange(len(later)), later, 1)[0]
-    rising = slope * (len(later) - 1) > OVERFIT_NOISE * noise
+    margin = max(OVERFIT_NOISE * noise, OVERFIT_RISE * validation[best])
+    # risen by the margin on average over the last 3 epochs, each of them by half of it: a lasting rise, not a spike
+    risen = recent - validation[best] > margin and min(validation[-3:]) - validation[best] > margin / 2
     falling = training[-1] < (1 - OVERFIT_TRAIN_FALL) * training[best]
-    if rise <= max(OVERFIT_NOISE * noise, OVERFIT_RISE * validation[best]) or not rising or not falling:
+    if not risen or not falling:
         return None
     began = summaries[best]["epoch"] + 1
     evidence = (f"the validation loss rose from {validation[best]:.4g} at epoch {began - 1} to {recent:.4g} "

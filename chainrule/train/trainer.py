@@ -245,7 +245,10 @@ class Trainer:
                 break
         samples = state.running["samples"]
         logs: dict[str, Any] = {"epoch": state.epoch, "loss": state.running_loss}
-        logs.update(self._computed_metrics(""))
+        if samples:
+            logs.update(self._computed_metrics(""))
+        else:  # stopped before the epoch's first step (a non-finite loss): nothing to measure
+            logs.update({metric.name.lower(): math.nan for metric in self.metrics})
         if validation_loader is not None:
             logs.update(self._evaluate(validation_loader, prefix="val_"))
         seconds = self.epoch_seconds()

@@ -38,6 +38,7 @@ from chainrule.config import (
     build_metrics,
     build_model,
     build_optimizer,
+    build_trainer,
     load_config,
     to_toml,
 )
@@ -46,7 +47,7 @@ from chainrule.data.files import read_csv_features
 from chainrule.io import write_atomically
 from chainrule.metrics import ConfusionMatrix
 from chainrule.run import RunDirectory, RunInUseError
-from chainrule.train import Callback, Trainer
+from chainrule.train import Callback
 from chainrule.train.checkpoint import load_train_state
 
 
@@ -89,14 +90,9 @@ class Run:
         self.loss = build_loss(config)
         self._check_model_fits_data()
         self.optimizer, self.scheduler = build_optimizer(config, self.model)
-        training = config["training"]
         callbacks = [*build_callbacks(config, directory), _ReplaceAfterFirstStep(directory)] if with_callbacks else []
-        self.trainer = Trainer(
-            self.model, self.loss, self.optimizer, metrics=build_metrics(config, self.num_classes),
-            callbacks=callbacks, scheduler=self.scheduler, clip_grad_norm=training.get("clip_grad_norm"),
-            l1=training["l1"], l2=training["l2"], device=config["device"],
-            diagnostics=training["diagnostics"],
-        )
+        self.trainer = build_trainer(config, self.model, self.loss, self.optimizer,
+                                     build_metrics(config, self.num_classes), callbacks, self.scheduler)
 
     def _check_model_fits_data(self) -> None:
         """One forward pass and the loss on two samples (eval mode: no dropout draws, no running-statistics

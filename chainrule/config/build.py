@@ -1,4 +1,5 @@
-"""Build what a resolved config describes: data splits, model, loss, metrics, optimizer and scheduler, callbacks.
+"""Build what a resolved config describes: data splits, model, loss, metrics, optimizer and scheduler, callbacks,
+and the Trainer.
 
 Each builder checks the config first (so a hand-written dict gets the same messages as a file), and reports
 an error raised by a class's own `__init__` as a ConfigError under the key path that gave it. The caller
@@ -8,7 +9,7 @@ seeds the generators (`chainrule.manual_seed(config["seed"])`) before `build_mod
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy
@@ -18,10 +19,12 @@ from chainrule.config import registry
 from chainrule.config.errors import ConfigError, KeyPath, where
 from chainrule.config.schema import resolved_config
 from chainrule.creation import as_tensor
-from chainrule.data import Dataset, TensorDataset, hold_out
+from chainrule.data import Dataset, TensorDataset
+from chainrule.data.split import train_validation_test_split
 from chainrule.metrics import Metric
 from chainrule.optim import Optimizer
 from chainrule.run import RunDirectory
+from chainrule.train import Trainer
 
 _TUPLE_LAYERS = (*registry.RECURRENT_LAYERS, "LSTMCell")  # forward returns (output, state)
 
@@ -35,17 +38,13 @@ def build_data(config: Mapping[str, Any]) -> tuple[Dataset, Dataset | None, Data
         >>> train, validation, test = build_data(load_config())
     """
     config = resolved_config(config)
-    data, seed = config["data"], config["seed"]
-    train, test = _hold_out(_load(data), data, "test_split", seed)
-    train, validation = _hold_out(train, data, "validation_split", seed + 1)
-    return train, validation, test
-
-
-def _hold_out(dataset: TensorDataset, data: dict[str, Any], key: str, seed: int) -> tuple[Any, Any]:
+    data = config["data"]
+    dataset = _load(data)
+    fractions = {key: data[key] for key in registry.signature(train_validation_test_split, registry.SPLIT_GIVEN)[0]}
     try:
-        return hold_out(dataset, data[key], seed)
-    except ValueError as error:
-        raise ConfigError(f"[data] {key}: {error}, so change {key} (0 holds out nothing)") from error
+        return train_validation_test_split(dataset, seed=config["seed"], **fractions)
+    except ValueError as error:  # it names the fraction: too small to hold out a sample, or too big to keep one
+        raise ConfigError(f"[data] {error}, so change it (0 holds out nothing)") from error
 
 
 def _load(data: dict[str, Any]) -> TensorDataset:
@@ -145,6 +144,20 @@ def build_callbacks(config: Mapping[str, Any], run_dir: RunDirectory | str | os.
             arguments.update({name: getattr(run_dir, attribute) for name, attribute in run_files.items()})
             callbacks.append(_construct(cls, arguments, ("callbacks", key), None))
     return callbacks
+
+
+def build_trainer(config: Mapping[str, Any], model: nn.Module, loss: nn.Module, optimizer: Optimizer,
+                  metrics: Iterable[Metric] = (), callbacks: Iterable[Any] = (), scheduler: Any = None) -> Trainer:
+    """A Trainer on the config's device with its [training] options: every argument of Trainer that TOML can
+    write (clip_grad_norm, l1, l2, diagnostics); one Trainer rejects is reported under [training].
+
+        >>> trainer = build_trainer(config, model, build_loss(config), optimizer, metrics, callbacks, scheduler)
+    """
+    config = resolved_config(config)
+    options = {key: config["training"][key] for key in registry.signature(Trainer, registry.TRAINER_GIVEN)[0]
+               if key in config["training"]}
+    return _construct(Trainer, {**options, "device": config["device"]}, ("training",), None, model, loss, optimizer,
+                      metrics, callbacks, scheduler)
 
 
 def _type_and_arguments(entry: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

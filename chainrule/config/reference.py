@@ -53,8 +53,8 @@ def render() -> str:
              "Generated from the code by `python -m chainrule.config.reference`: don't edit it by hand.", ""]
     for section, keys in OWN_KEYS.items():
         lines += [f"## [{section}]" if section else "## Top level", "", _INTRODUCTIONS[section], ""]
-        defaults = DEFAULT_CONFIG[section] if section else DEFAULT_CONFIG
-        rows = [(name, describe_kinds(key.kinds), _OWN_DEFAULTS.get(name) or _default(defaults.get(name)))
+        defaults = DEFAULT_CONFIG.get(section, {})
+        rows = [(name, describe_kinds(key.kinds), _OWN_DEFAULTS.get(name) or _default(defaults.get(name, key.default)))
                 for name, key in keys.items()]
         lines += _table("key", rows)
         for title, entries in catalogs.get(section, []):

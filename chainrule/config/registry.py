@@ -128,18 +128,27 @@ def check_arguments(problems: Problems, path: KeyPath, owner: str, function: Cal
             hint = suggest(name, parameters) or (f"; it takes: {', '.join(parameters)}" if parameters
                                                  else "; it takes no arguments")
             problems.add(path, f"unknown argument '{name}'{of_owner}{hint}", label)
-        if argument is None or not argument.kinds:
-            continue  # **kwargs, Any, or a required argument TOML can't write (see `writable`)
-        key_path, key_label, detail = (path, label, name) if owner_in_path else ((*path, name), None, None)
-        if not check_kind(problems, key_path, value, *argument.kinds, label=key_label, detail=detail):
-            continue
-        if argument.choices and isinstance(value, str) and value not in argument.choices:
-            hint = suggest(value, argument.choices, form='"{}"')
-            problems.add(key_path, f"expected {describe_choices(argument.choices)}, got {show(value)}{hint}",
-                         key_label, detail)
+        if argument is not None:
+            key_path, key_label, detail = (path, label, name) if owner_in_path else ((*path, name), None, None)
+            check_value(problems, key_path, argument, value, key_label, detail)
     for name, argument in parameters.items():
         if argument.default is REQUIRED and name not in arguments:
             problems.add(path, f"missing required argument '{name}'{of_owner}", label)
+
+
+def check_value(problems: Problems, path: KeyPath, argument: Argument, value: Any, label: str | None = None,
+                detail: str | None = None) -> bool:
+    """Record a value of a TOML kind the argument's hint rules out, or a string its Literal doesn't list; return
+    whether it is fine (any value is where the hint admits any, or none: see `writable`)."""
+    if not argument.kinds:
+        return True
+    if not check_kind(problems, path, value, *argument.kinds, label=label, detail=detail):
+        return False
+    if argument.choices and isinstance(value, str) and value not in argument.choices:
+        hint = suggest(value, argument.choices, form='"{}"')
+        problems.add(path, f"expected {describe_choices(argument.choices)}, got {show(value)}{hint}", label, detail)
+        return False
+    return True
 
 
 def check_choice(problems: Problems, path: KeyPath, name: Any, choices: Mapping[str, Any] | tuple[str, ...],
@@ -210,8 +219,10 @@ METRICS: dict[str, Callable[..., metrics.Metric]] = {
     "mse": metrics.MeanSquaredError, "rmse": metrics.RootMeanSquaredError, "r2": metrics.R2Score,
 }
 REGRESSION_METRICS = ("mae", "mse", "rmse", "r2")  # the others need integer class labels
-# The arguments the builders give themselves, not the config.
+# The arguments the builders give themselves, not the config. Trainer's others are [training] keys.
 OPTIMIZER_GIVEN, SCHEDULER_GIVEN, METRIC_GIVEN = ("params",), ("optimizer",), ("num_classes", "name")
+SPLIT_GIVEN = ("dataset", "seed")
+TRAINER_GIVEN = ("model", "loss", "optimizer", "metrics", "callbacks", "scheduler", "device")
 
 
 def metric_name(entry: str | Mapping[str, Any]) -> str:

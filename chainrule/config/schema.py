@@ -1,10 +1,10 @@
 """`resolve`: check a parsed config and fill in its defaults, recording every problem with its key path.
 
-A section left out is DEFAULT_CONFIG's. Within a section, the config's own keys (OWN_KEYS) take
-DEFAULT_CONFIG's values, and the arguments of what it names (a layer, the optimizer, a callback, a metric, a
-dataset) take their class's defaults: `early_stopping = true` is `EarlyStopping()`. Problems are recorded,
-not raised, so one pass reports all of them. The resolved config is plain TOML data (data paths absolute,
-nothing None), so writing it back out reproduces the run.
+A section left out is DEFAULT_CONFIG's. Within a section, the config's own keys (OWN_KEYS) left out take
+DEFAULT_CONFIG's values, else the defaults of the signature they come from, and the arguments of what it names
+(a layer, the optimizer, a callback, a metric, a dataset) take their class's defaults: `early_stopping = true`
+is `EarlyStopping()`. Problems are recorded, not raised, so one pass reports all of them. The resolved config
+is plain TOML data (data paths absolute, nothing None), so writing it back out reproduces the run.
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from chainrule.backend import Device
 from chainrule.config import registry
 from chainrule.config.errors import SECTIONS, KeyPath, Problems, check_kind, literal, show, suggest, where
+from chainrule.data.split import train_validation_test_split
+from chainrule.train import Trainer
 
 # What `chainrule train` runs without a file: an MLP on scikit-learn's 8x8 digits that reaches about 98% test
-# accuracy in under a second of training on a CPU; examples/configs/mlp.toml writes it out. A file must give [model].
+# accuracy in under a second of training on a CPU; examples/configs/mlp.toml writes it out. A file must give
+# [model]. Only the run's own choices are here: the keys left out take the defaults of their signatures (OWN_KEYS).
 DEFAULT_CONFIG: dict[str, Any] = {
-    "name": "default",
-    "seed": 0,
-    "device": "cpu",
-    "data": {
-        "dataset": "digits", "options": {}, "test_split": 0.2, "validation_split": 0.1, "batch_size": 32,
-        "shuffle": True,
-    },
+    "data": {"dataset": "digits"},
     "model": {
         "layers": [
             {"type": "Linear", "in_features": 64, "out_features": 128},
@@ -38,21 +34,41 @@ DEFAULT_CONFIG: dict[str, Any] = {
         ],
     },
     "optimizer": {"type": "Adam", "lr": 0.002},  # Adam's own default lr is 0.001
-    "training": {"epochs": 40, "loss": "CrossEntropyLoss", "metrics": ["accuracy"], "l1": 0.0, "l2": 0.0,
-                 "diagnostics": True},
+    "training": {"epochs": 40, "loss": "CrossEntropyLoss", "metrics": ["accuracy"]},
     "callbacks": {"terminate_on_nan": True, "early_stopping": False, "model_checkpoint": True, "csv_logger": True,
                   "tensorboard": False, "progress_bar": True},
 }
 
 
-@dataclass(frozen=True)
-class Key:
-    """An own key of the config: the TOML kinds it takes and, where its kind isn't enough, a test of its value
-    and the problem when the test fails (`{}` is the value)."""
+def _top_level(name: str, seed: int = 0, device: str = "cpu") -> None:
+    """A config's top-level keys: the run's folder, runs/<name>/ (default: the config file's name); the seed of
+    the weights, the data splits, shuffling and dropout; the device of the model and its batches."""
 
-    kinds: tuple[str, ...]
-    test: Callable[[Any], bool] | None = None
-    problem: str = ""
+
+def _keys(function: Callable[..., Any], *names: str) -> dict[str, registry.Argument]:
+    """The arguments `names` of `function`, as config keys."""
+    return {name: registry.signature(function)[0][name] for name in names}
+
+
+def _naming(*kinds: str) -> registry.Argument:
+    """A key that names what its section builds (the layers, the optimizer's type, ...): checked by its section."""
+    return registry.Argument("", frozenset(kinds), None, None)
+
+
+# The config's own keys by section ("" is the top level), with their TOML kinds and defaults: each from the
+# signature of what takes it, except those that name what their section builds. [data] also takes one data
+# source, `dataset` or a file, and that source's keys (registry.SOURCE_KEYS); [optimizer], its optimizer's
+# arguments. A new argument of Trainer that TOML can write is a [training] key, passed on by build_trainer.
+OWN_KEYS: dict[str, dict[str, registry.Argument]] = {
+    "": registry.signature(_top_level)[0],
+    "data": {**registry.signature(train_validation_test_split, registry.SPLIT_GIVEN)[0],
+             **_keys(Trainer.fit, "batch_size", "shuffle")},
+    "model": {"layers": _naming("array")},
+    "optimizer": {"type": _naming("string"), "scheduler": _naming("table")},
+    "training": {**_keys(Trainer.fit, "epochs"), "loss": _naming("string", "table"), "metrics": _naming("array"),
+                 **registry.signature(Trainer, registry.TRAINER_GIVEN)[0]},
+    "callbacks": {key: _naming("boolean", "table") for key in registry.CALLBACKS},  # true: the class's defaults
+}
 
 
 def _is_folder_name(value: str) -> bool:
@@ -67,25 +83,17 @@ def _is_device(value: str) -> bool:
     return True
 
 
-_FRACTION = Key(("float",), lambda value: 0 <= value < 1, "expected a fraction in [0, 1), got {}; 0 holds out nothing")
-_COUNT = Key(("integer",), lambda value: value >= 1, "expected an integer >= 1, got {}")
-_PENALTY = Key(("float",), lambda value: value >= 0, "expected a number >= 0, got {}")
-
-# The config's own keys by section ("" is the top level). Their defaults are DEFAULT_CONFIG's; clip_grad_norm and
-# scheduler, which it lacks, are left out unless given. [data] also takes one data source, `dataset` or a file,
-# and that source's keys (registry.SOURCE_KEYS); [optimizer], its optimizer's arguments.
-OWN_KEYS: dict[str, dict[str, Key]] = {
-    "": {"name": Key(("string",), _is_folder_name, "expected a folder name for runs/<name>/ (no '/' or '\\'), got {}"),
-         "seed": Key(("integer",), lambda value: value >= 0, "expected an integer >= 0, got {}"),
-         "device": Key(("string",), _is_device, 'unknown device {}; expected "cpu", "cuda" or "cuda:N"')},
-    "data": {"test_split": _FRACTION, "validation_split": _FRACTION, "batch_size": _COUNT,
-             "shuffle": Key(("boolean",))},
-    "model": {"layers": Key(("array",))},
-    "optimizer": {"type": Key(("string",)), "scheduler": Key(("table",))},
-    "training": {"epochs": _COUNT, "loss": Key(("string", "table")), "metrics": Key(("array",)),
-                 "clip_grad_norm": Key(("float",), lambda value: value > 0, "expected a number > 0, got {}"),
-                 "l1": _PENALTY, "l2": _PENALTY, "diagnostics": Key(("boolean",))},
-    "callbacks": {key: Key(("boolean", "table")) for key in registry.CALLBACKS},  # true: the class's defaults
+_FRACTION = (lambda value: 0 <= value < 1, "expected a fraction in [0, 1), got {}; 0 holds out nothing")
+_COUNT = (lambda value: value >= 1, "expected an integer >= 1, got {}")
+# What an own key's value must be beyond its kind, where it is used before a class could check it: the CLI names
+# the run folder, seeds and picks the device before building anything, resolving reads validation_split, and
+# Trainer.fit takes epochs and batch_size after the run folder is written. (A test, and the problem when it
+# fails: {} is the value.) Trainer checks clip_grad_norm, l1 and l2 itself, in build_trainer.
+VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "name": (_is_folder_name, "expected a folder name for runs/<name>/ (no '/' or '\\'), got {}"),
+    "seed": (lambda value: value >= 0, "expected an integer >= 0, got {}"),
+    "device": (_is_device, 'unknown device {}; expected "cpu", "cuda" or "cuda:N"'),
+    "test_split": _FRACTION, "validation_split": _FRACTION, "batch_size": _COUNT, "epochs": _COUNT,
 }
 # [data]'s other keys: the data sources, and the keys of each.
 _DATA_SOURCE_KEYS = (*registry.SOURCE_KEYS, *dict.fromkeys(key for keys in registry.SOURCE_KEYS.values()
@@ -102,7 +110,7 @@ def resolve(raw: Mapping[str, Any], folder: str, default_name: str, problems: Pr
             hint = suggest(key, SECTIONS, "[{}]") or ";"
             problems.add_line((key,), f"[{key}]: unknown section{hint} Sections: {', '.join(SECTIONS)}")
     _check_keys(problems, (), [key for key, value in raw.items() if not isinstance(value, dict)], OWN_KEYS[""])
-    resolved = _own_keys(problems, (), raw, {**DEFAULT_CONFIG, "name": default_name}, others=None)
+    resolved = _own_keys(problems, (), raw, {"name": default_name}, others=None)
     tables = {}
     for section in SECTIONS:
         table = raw.get(section, copy.deepcopy(DEFAULT_CONFIG[section]) if section != "model" else {})
@@ -131,23 +139,25 @@ def resolved_config(config: Mapping[str, Any], require_model: bool = False) -> d
 
 def _own_keys(problems: Problems, path: KeyPath, table: Mapping[str, Any], defaults: Mapping[str, Any],
               others: Iterable[str] | None = ()) -> dict:
-    """The own keys of the section at `path`, each checked against its Key; the default where a key is left out
-    or wrong (so later checks see a well-formed value), and nothing where there is none. A key that is neither
-    own nor one of `others` is unknown (`others` None: the section's other keys are checked by their owner)."""
+    """The own keys of the section at `path`, each checked against its signature and VALUE_RULES; a key left out
+    or wrong takes `defaults`' value, else its signature's (so later checks see a well-formed value), else is left
+    out. A key that is neither own nor one of `others` is unknown (`others` None: the section's other keys are
+    checked by their owner)."""
     keys = OWN_KEYS[path[0] if path else ""]
     if others is not None:
         _check_keys(problems, path, table, (*others, *keys))
     resolved = {}
     for name, key in keys.items():
         value = table.get(name)
-        if name in table and not check_kind(problems, (*path, name), value, *key.kinds):
+        test, problem = VALUE_RULES.get(name, (None, ""))
+        if name in table and not registry.check_value(problems, (*path, name), key, value):
             value = None
-        elif name in table and key.test is not None and not key.test(value):
-            problems.add((*path, name), key.problem.format(literal(value)))
+        elif name in table and test is not None and not test(value):
+            problems.add((*path, name), problem.format(literal(value)))
             value = None
         if value is None:
-            value = copy.deepcopy(defaults.get(name))
-        if value is not None:
+            value = copy.deepcopy(defaults.get(name, key.default))
+        if value is not None and value is not registry.REQUIRED:
             resolved[name] = value
     return resolved
 

@@ -4,6 +4,7 @@ its classes.
     >>> train, test = hold_out(digits(), 0.2, seed=0)   # 20% of every digit held out for the test
     >>> num_classes(train)
     10
+    >>> train, validation, test = train_validation_test_split(digits(), test_split=0.2, validation_split=0.1)
 """
 
 from __future__ import annotations
@@ -39,6 +40,25 @@ def hold_out(dataset: TensorDataset, fraction: float, seed: int = 0) -> tuple[Te
         raise ValueError(f"{fraction:g} of {total} samples holds out {len(held)} and keeps {len(kept)}; both need "
                          "at least one sample")
     return _take(dataset, kept.indices), _take(dataset, held.indices)
+
+
+def train_validation_test_split(dataset: TensorDataset, test_split: float = 0.2, validation_split: float = 0.1,
+                                seed: int = 0) -> tuple[TensorDataset, TensorDataset | None, TensorDataset | None]:
+    """(train, validation, test): `test_split` of the samples held out for the final test, then `validation_split`
+    of the rest to validate on after each epoch, each by `hold_out` (seeded with `seed`, then `seed + 1`). A
+    fraction of 0 gives None. An error names the fraction to change: `test_split: 0.001 of 150 samples ...`.
+    """
+    train, test = _hold_out(dataset, test_split, seed, "test_split")
+    train, validation = _hold_out(train, validation_split, seed + 1, "validation_split")
+    return train, validation, test
+
+
+def _hold_out(dataset: TensorDataset, fraction: float, seed: int, name: str) -> tuple[Any, Any]:
+    """`hold_out`, its error naming the argument that gave `fraction`."""
+    try:
+        return hold_out(dataset, fraction, seed)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 def num_classes(dataset: Any) -> int | None:

@@ -19,13 +19,13 @@ from chainrule.config import (
     build_metrics,
     build_model,
     build_optimizer,
+    build_trainer,
     load_config,
 )
 from chainrule.data import TensorDataset, digits, num_classes
 from chainrule.metrics import Accuracy, F1Score, MeanAbsoluteError, R2Score
 from chainrule.optim import SGD, Adam
 from chainrule.optim.lr_scheduler import StepLR
-from chainrule.train import Trainer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "configs"
 _LINEAR = {"type": "Linear", "in_features": 64, "out_features": 10}
@@ -151,7 +151,7 @@ def test_a_split_that_holds_out_nothing_is_an_error():
     with pytest.raises(ConfigError) as caught:
         build_data(config)
     assert str(caught.value) == ("[data] test_split: 0.001 of 150 samples holds out 0 and keeps 150; both need "
-                                 "at least one sample, so change test_split (0 holds out nothing)")
+                                 "at least one sample, so change it (0 holds out nothing)")
 
 
 # -- model --------------------------------------------------------------------------------------------
@@ -279,6 +279,22 @@ def test_an_error_from_a_callbacks_init_names_the_key(tmp_path):
         build_callbacks(config, tmp_path)
 
 
+# -- trainer ----------------------------------------------------------------------------------------
+def test_build_trainer_takes_the_training_options_and_the_device():
+    config = load_config(None, {"training.clip_grad_norm": 1.5, "training.l2": 0.01, "training.diagnostics": False})
+    model = build_model(config)
+    trainer = build_trainer(config, model, build_loss(config), build_optimizer(config, model)[0])
+    assert (trainer.clip_grad_norm, trainer.l1, trainer.l2, trainer.monitor) == (1.5, 0.0, 0.01, None)
+
+
+def test_an_error_from_the_trainers_init_names_the_section():
+    config = load_config(None, {"training.l1": -1})
+    model = build_model(config)
+    with pytest.raises(ConfigError) as caught:
+        build_trainer(config, model, build_loss(config), build_optimizer(config, model)[0])
+    assert str(caught.value) == "[training]: Trainer: l1 and l2 must be >= 0, got l1=-1, l2=0.0"
+
+
 # -- end to end ---------------------------------------------------------------------------------------
 def _train(config: dict) -> tuple[list, dict]:
     """Build everything from `config`, fit, and return the History and the test results (as the CLI does)."""
@@ -286,11 +302,10 @@ def _train(config: dict) -> tuple[list, dict]:
     train, validation, test = build_data(config)
     model = build_model(config)
     optimizer, scheduler = build_optimizer(config, model)
-    training, data = config["training"], config["data"]
-    trainer = Trainer(model, build_loss(config), optimizer, metrics=build_metrics(config, num_classes(train)),
-                      scheduler=scheduler, clip_grad_norm=training.get("clip_grad_norm"), l1=training["l1"],
-                      l2=training["l2"], device=config["device"])
-    history = trainer.fit(train, training["epochs"], validation=validation, batch_size=data["batch_size"],
+    trainer = build_trainer(config, model, build_loss(config), optimizer, build_metrics(config, num_classes(train)),
+                            scheduler=scheduler)
+    data = config["data"]
+    history = trainer.fit(train, config["training"]["epochs"], validation=validation, batch_size=data["batch_size"],
                           shuffle=data["shuffle"])
     return history, trainer.evaluate(test)
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from chainrule.config import DEFAULT_CONFIG, ConfigError, load_config, to_toml
+from chainrule.data.split import train_validation_test_split
 from chainrule.metrics import F1Score
+from chainrule.train import Trainer
 from chainrule.train.callbacks import EarlyStopping, TensorBoardLogger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "configs"
@@ -35,7 +37,8 @@ def _error(tmp_path: Path, text: str, overrides: dict | None = None) -> ConfigEr
 def test_default_config_resolves_with_every_default():
     config = load_config()
     assert config["name"] == "default" and config["seed"] == 0 and config["device"] == "cpu"
-    assert config["data"] == DEFAULT_CONFIG["data"]
+    assert config["data"] == {"dataset": "digits", "options": {}, "test_split": 0.2, "validation_split": 0.1,
+                              "batch_size": 32, "shuffle": True}
     assert config["model"] == DEFAULT_CONFIG["model"]
     assert config["optimizer"] == {"type": "Adam", "lr": 0.002}
     assert config["training"]["metrics"] == ["accuracy"] and "clip_grad_norm" not in config["training"]
@@ -48,7 +51,7 @@ def test_default_config_resolves_with_every_default():
 def test_user_file_takes_the_defaults_it_leaves_out(tmp_path):
     config = load_config(_write(tmp_path, _MODEL, "my-run.toml"))
     assert config["name"] == "my-run"  # the file's stem
-    assert config["data"] == DEFAULT_CONFIG["data"]  # no [data]: the digits
+    assert config["data"] == load_config()["data"]  # no [data]: the digits
     assert config["optimizer"] == DEFAULT_CONFIG["optimizer"]
     assert config["training"]["epochs"] == DEFAULT_CONFIG["training"]["epochs"]
 
@@ -65,6 +68,21 @@ def test_arguments_left_out_take_the_class_defaults(tmp_path):
     assert config["callbacks"]["tensorboard"] == defaults(TensorBoardLogger, "log_dir")
     assert config["training"]["metrics"] == [{"type": "f1", **defaults(F1Score, "num_classes", "name")}]
     assert config["callbacks"]["terminate_on_nan"] is True  # no arguments: on
+
+
+def test_own_keys_left_out_take_the_defaults_of_the_signature_that_takes_them(tmp_path):
+    config = load_config(_write(tmp_path, "[data]\nshuffle = false\n[training]\nepochs = 3\n" + _MODEL))
+
+    def default(function, name):
+        return inspect.signature(function).parameters[name].default
+
+    assert config["seed"] == 0 and config["device"] == "cpu"  # no signature takes them all: a small typed one
+    assert config["data"]["test_split"] == default(train_validation_test_split, "test_split")
+    assert config["data"]["batch_size"] == default(Trainer.fit, "batch_size") and config["data"]["shuffle"] is False
+    for key in ("l1", "l2", "diagnostics"):
+        assert config["training"][key] == default(Trainer, key), key
+    assert config["training"]["loss"] == DEFAULT_CONFIG["training"]["loss"]  # no signature: the built-in run's
+    assert "l1" not in DEFAULT_CONFIG["training"] and "batch_size" not in DEFAULT_CONFIG["data"]
 
 
 def test_a_file_without_model_is_an_error_naming_the_section(tmp_path):
@@ -87,7 +105,7 @@ def test_overrides_set_dotted_key_paths():
     assert config["seed"] == 3 and config["training"]["epochs"] == 2
     assert config["data"]["options"] == {"images": True}
     assert "momentum" not in config["optimizer"]  # None leaves a key alone
-    assert DEFAULT_CONFIG["seed"] == 0 and DEFAULT_CONFIG["data"]["options"] == {}  # not mutated
+    assert DEFAULT_CONFIG["data"] == {"dataset": "digits"} and "seed" not in DEFAULT_CONFIG  # not mutated
 
 
 def test_overrides_are_validated_and_named_in_the_message(tmp_path):

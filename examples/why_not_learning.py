@@ -1,6 +1,6 @@
 """Why isn't my network learning? The same 10-layer MLP on the digits twice: sigmoid with small weights (its
-gradients vanish, and chainrule says so) and ReLU with He initialisation (healthy). Draws the gradient-flow
-heatmap of each into docs/images/.
+gradients vanish, and chainrule says so) and ReLU with He initialisation (healthy); then the learning-rate range
+test on the ReLU network. Draws the gradient-flow heatmap of each and the lr_find plot into docs/images/.
 
     python examples/why_not_learning.py
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 import chainrule
 from chainrule import nn, optim
 from chainrule.data import datasets
+from chainrule.diagnostics import lr_find
 from chainrule.report import plot_gradient_heatmap
 from chainrule.train import Trainer
 
@@ -50,11 +51,22 @@ def train(name: str, model: nn.Module, epochs: int = 5) -> Trainer:
     return trainer
 
 
+def find_lr() -> float | None:
+    """The range test on a fresh ReLU network: the lr it suggests, and its plot."""
+    chainrule.manual_seed(0)
+    model = deep_mlp(nn.ReLU, "he")
+    result = lr_find((model, nn.CrossEntropyLoss(), optim.Adam(model.parameters())), datasets.digits().tensors)
+    print(f"lr_find: {result.reason}")
+    result.plot(IMAGES / "lr_find.png")
+    return result.suggestion
+
+
 def main() -> tuple[Trainer, Trainer]:
     chainrule.manual_seed(0)
     sigmoid = train("sigmoid", deep_mlp(nn.Sigmoid, "small"))
     chainrule.manual_seed(0)
     relu = train("relu", deep_mlp(nn.ReLU, "he"))
+    find_lr()
     return sigmoid, relu
 
 

@@ -17,7 +17,8 @@ class History:
     """Per-epoch dicts (`epoch`, `loss`, metrics, `val_*`, `lr`, `seconds`, ...) in training order.
 
     `history[3]` is the fourth epoch's dict; `history["val_loss"]` is that key over all epochs (None where an
-    epoch lacks it). Example:
+    epoch lacks it); `history.findings` what gradient diagnostics found (kind, layers, evidence, epoch, fix).
+    Example:
 
         >>> history = trainer.fit((x, y), epochs=10, validation_split=0.2)
         >>> history.best("val_loss")["epoch"]
@@ -25,6 +26,8 @@ class History:
 
     def __init__(self, epochs: list[dict[str, Any]] | None = None) -> None:
         self.epochs: list[dict[str, Any]] = list(epochs or [])
+        # what gradient diagnostics found, as `Finding.to_dict()`s (set by the Trainer at the end of each fit)
+        self.findings: list[dict[str, Any]] = []
 
     def append(self, logs: dict[str, Any]) -> None:
         self.epochs.append(logs)

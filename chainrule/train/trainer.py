@@ -182,6 +182,7 @@ class Trainer:
         finally:
             errors.__exit__(None, None, None)
             self._call("on_fit_end")
+            self.history.findings = [finding.to_dict() for finding in self.findings]
         return self.history
 
     def _all_callbacks(self) -> list[Callback]:

@@ -475,7 +475,8 @@ def test_why_not_learning_example_flags_its_sigmoid_network_only(tmp_path: Path,
     assert sigmoid.findings[0].layers[0] == "0.weight"
     assert relu.findings == []
     assert "no findings: healthy" in capsys.readouterr().out
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["gradient_flow_relu.png", "gradient_flow_sigmoid.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["gradient_flow_relu.png", "gradient_flow_sigmoid.png",
+                                                                "lr_find.png"]
 
 
 # The other examples train with their own loops, so the monitor never sees them: their model, data, optimizer

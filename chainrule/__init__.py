@@ -27,6 +27,15 @@ from chainrule.ops import (
     transpose, unsqueeze, var, where,
 )
 
+from chainrule.ops import _FAMILIES as _OP_FAMILIES
+from chainrule.ops.decompositions import *  # noqa: F403  (each family's __all__)
+from chainrule.ops.layout import *  # noqa: F403
+from chainrule.ops.pointwise import *  # noqa: F403
+from chainrule.ops.products import *  # noqa: F403
+from chainrule.ops.scans import *  # noqa: F403
+from chainrule.ops.scatter import *  # noqa: F403
+from chainrule.ops.sorting import *  # noqa: F403
+
 from chainrule.io import CheckpointError, load, save
 
 __version__ = "0.1.0"
@@ -138,3 +147,4 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+__all__ += [name for family in _OP_FAMILIES for name in family.__all__]

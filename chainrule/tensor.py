@@ -702,3 +702,9 @@ def _root_gradient(output: Tensor, gradient: Any, create_graph: bool, caller: st
 
 
 from chainrule import ops as _ops  # noqa: E402  (ops build on Tensor; imported last to close the cycle)
+
+# The methods of the op families that back PyTorch's wider surface (chainrule.ops.pointwise, ...): bound here
+# rather than written out, so that a family adds a method by listing it; a method written above wins.
+for _name, _method in _ops.TENSOR_METHODS.items():
+    if _name not in Tensor.__dict__:
+        setattr(Tensor, _name, _method)

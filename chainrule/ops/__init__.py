@@ -71,3 +71,18 @@ __all__ = [
     "sigmoid", "sign", "sin", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to_size", "tanh",
     "to_device", "transpose", "unsqueeze", "var", "view", "where",
 ]
+
+# PyTorch's wider surface (issue 13), one module per family: each lists its public functions in `__all__` and the
+# Tensor methods they back in `METHODS`, which chainrule.tensor binds (hand-written Tensor methods win).
+from chainrule.ops import decompositions, layout, pointwise, products, scans, scatter, sorting
+from chainrule.ops.decompositions import *  # noqa: F403
+from chainrule.ops.layout import *  # noqa: F403
+from chainrule.ops.pointwise import *  # noqa: F403
+from chainrule.ops.products import *  # noqa: F403
+from chainrule.ops.scans import *  # noqa: F403
+from chainrule.ops.scatter import *  # noqa: F403
+from chainrule.ops.sorting import *  # noqa: F403
+
+_FAMILIES = (pointwise, scans, sorting, scatter, layout, products, decompositions)
+__all__ += [name for family in _FAMILIES for name in family.__all__]
+TENSOR_METHODS = {name: method for family in _FAMILIES for name, method in family.METHODS.items()}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from tests.ops.op_table.activation import ACTIVATION_ROWS
 from tests.ops.op_table.conv import CONV_ROWS
 from tests.ops.op_table.core import CORE_ROWS, TAIL_ROWS
+from tests.ops.op_table.decompositions import DECOMPOSITIONS_ROWS
 from tests.ops.op_table.info import (
     HIGH_LATTICE,
     LOW_LATTICE,
@@ -51,10 +52,16 @@ from tests.ops.op_table.info import (
     torch_constant,
     transposed,
 )
+from tests.ops.op_table.layout import LAYOUT_ROWS
 from tests.ops.op_table.loss import LOSS_ROWS
 from tests.ops.op_table.nn import NN_ROWS
+from tests.ops.op_table.pointwise import POINTWISE_ROWS
 from tests.ops.op_table.pooling import POOLING_ROWS
+from tests.ops.op_table.products import PRODUCTS_ROWS
 from tests.ops.op_table.recurrent import RECURRENT_ROWS
+from tests.ops.op_table.scans import SCANS_ROWS
+from tests.ops.op_table.scatter import SCATTER_ROWS
+from tests.ops.op_table.sorting import SORTING_ROWS
 
 # the rows of chainrule.nn.functional and chainrule.ops.recurrent, by family
 FAMILY_ROWS: dict[str, list[OpInfo]] = {
@@ -64,6 +71,13 @@ FAMILY_ROWS: dict[str, list[OpInfo]] = {
     "nn": NN_ROWS,
     "pooling": POOLING_ROWS,
     "recurrent": RECURRENT_ROWS,
+    "pointwise": POINTWISE_ROWS,
+    "scans": SCANS_ROWS,
+    "sorting": SORTING_ROWS,
+    "scatter": SCATTER_ROWS,
+    "layout": LAYOUT_ROWS,
+    "products": PRODUCTS_ROWS,
+    "decompositions": DECOMPOSITIONS_ROWS,
 }
 
 OP_TABLE: list[OpInfo] = [*CORE_ROWS, *TAIL_ROWS, *(row for rows in FAMILY_ROWS.values() for row in rows)]

@@ -32,10 +32,21 @@ class Tensor:
     __array_ufunc__ = None  # make `ndarray * tensor` call Tensor.__rmul__ instead of looping in NumPy
     _is_function = False
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+    def __init__(self, *data: Any, requires_grad: bool = False) -> None:
+        """PyTorch's legacy constructor: `Tensor(2, 3)` is a (2, 3) tensor of zeros, `Tensor([1, 2])` the data in the
+        default float dtype (`chainrule.tensor(...)` keeps integer and bool dtypes), `Tensor()` an empty one."""
         from chainrule.creation import _to_array
 
-        self.data = _to_array(data, None, None, "Tensor")
+        dtype = backend.get_default_dtype()
+        if all(isinstance(size, int) and not isinstance(size, bool) for size in data):
+            if any(size < 0 for size in data):
+                raise ValueError(f"Tensor(*sizes): sizes must be >= 0, got {data}")
+            self.data = numpy.zeros(data if data else (0,), dtype=dtype)
+        elif len(data) == 1:
+            self.data = _to_array(data[0], dtype, None, "Tensor")
+        else:
+            raise TypeError(f"Tensor() takes sizes (Tensor(2, 3)) or one sequence of data (Tensor([1.0, 2.0])), "
+                            f"got {len(data)} arguments that are not all ints")
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._version = [0]
@@ -243,11 +254,14 @@ class Tensor:
         value = _ops.operand_array(self, other, what)
         try:
             getattr(xp, ufunc_name)(self.data, value, out=self.data, casting="same_kind")
-        except (TypeError, ValueError) as error:
-            raise type(error)(
-                f"{what}: can't write the result into a tensor of shape {self.shape} and dtype "
-                f"{backend.dtype_name(self.dtype)}: {error}"
+        except TypeError:  # NumPy's casting error (its own constructor can't be called with a message)
+            raise RuntimeError(
+                f"{what}: the result of dtype {backend.dtype_name(xp.result_type(self.data, value))} can't be cast to "
+                f"the {backend.dtype_name(self.dtype)} tensor it would be written into; use the out-of-place "
+                "operation, which returns the promoted dtype, or convert the tensor first (x = x.float())"
             ) from None
+        except ValueError as error:
+            raise ValueError(f"{what}: can't write the result into a tensor of shape {self.shape}: {error}") from None
         self._bump_version()
         return self
 
@@ -302,8 +316,13 @@ class Tensor:
         array = value.data if isinstance(value, Tensor) else value
         if isinstance(value, Tensor) and value.device != self.device:
             raise RuntimeError(f"index assignment: value is on {value.device} but the tensor is on {self.device}")
+        index = _ops.index_arrays(index)
+        split = _ops.indexing.split_index(index)
         try:
-            self.data[_ops.index_arrays(index)] = array
+            if split is None:
+                self.data[index] = array
+            else:  # PyTorch's order: the integers select a view first, the arrays index it
+                self.data[split[0]][split[1]] = array
         except (IndexError, ValueError) as error:
             raise type(error)(f"assignment to tensor of shape {self.shape} at index {index!r}: {error}") from None
         self._bump_version()

@@ -83,12 +83,16 @@ class Div(Function):
 
 
 class Pow(Function):
-    """d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x (taken as 0 where x = 0 and y >= 0, as PyTorch)."""
+    """d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x (taken as 0 where x = 0 and y >= 0, and -inf where x = 0
+    and y < 0, as PyTorch: inf * log 0)."""
 
     saves_inputs = True
     saves_output = True
 
     def forward(self, x, y):
+        if x.dtype.kind == "f":
+            with _errstate(backend.array_module(x)):  # 0 ** -1 is inf, as in PyTorch, without NumPy's warning
+                return x**y
         return x**y
 
     def backward(self, grad):
@@ -100,9 +104,10 @@ class Pow(Function):
                 grad_x = xp.where(y == 0, 0, grad * y * x ** (y - 1))  # d/dx x^0 = 0, even at x = 0
             grad_x = sum_to(grad_x, x.shape)
         if self.parents[1] is not None:
-            zero_base = x == 0
-            log_x = xp.log(xp.where(zero_base, 1, x))
-            grad_y = xp.where(zero_base & (y >= 0), 0, grad * self.output * log_x)
+            no_gradient = (x == 0) & (y >= 0)
+            with _errstate(xp):  # log 0 = -inf where y < 0 (the gradient is then -inf); log of x < 0 is NaN
+                log_x = xp.log(xp.where(no_gradient, 1, x))
+                grad_y = xp.where(no_gradient, 0, grad * self.output * log_x)
             grad_y = sum_to(grad_y, y.shape)
         return grad_x, grad_y
 
@@ -111,10 +116,10 @@ class Pow(Function):
         zero_exponent = _wrap(self.inputs[1] == 0, False, None)
         grad_x = where(zero_exponent, 0.0, grad * y * x ** where(zero_exponent, 1.0, y - 1)).sum_to_size(x.shape)
         x_array, y_array = self.inputs
-        zero_base = x_array == 0
-        log_x = where(_wrap(zero_base, False, None), 1.0, x).log()
-        no_gradient = _wrap(zero_base & (y_array >= 0), False, None)
-        grad_y = where(no_gradient, 0.0, grad * self.output_tensor() * log_x)
+        no_gradient = _wrap((x_array == 0) & (y_array >= 0), False, None)
+        with _errstate(backend.array_module(x_array)):
+            log_x = where(no_gradient, 1.0, x).log()
+            grad_y = where(no_gradient, 0.0, grad * self.output_tensor() * log_x)
         return grad_x, grad_y.sum_to_size(y.shape)
 
 

@@ -16,6 +16,8 @@ class Exp(Function):
     saves_output = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).exp(x)
 
     def backward(self, grad):
@@ -28,6 +30,8 @@ class Log(Function):
     saves_inputs = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).log(x)
 
     def backward(self, grad):
@@ -40,6 +44,8 @@ class Log1p(Function):
     saves_inputs = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).log1p(x)
 
     def backward(self, grad):
@@ -52,6 +58,8 @@ class Sqrt(Function):
     saves_output = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).sqrt(x)
 
     def backward(self, grad):
@@ -93,6 +101,8 @@ class Sin(Function):
     saves_inputs = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).sin(x)
 
     def backward(self, grad):
@@ -108,6 +118,8 @@ class Cos(Function):
     saves_inputs = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).cos(x)
 
     def backward(self, grad):
@@ -123,6 +135,8 @@ class Tanh(Function):
     saves_output = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return backend.array_module(x).tanh(x)
 
     def backward(self, grad):
@@ -136,6 +150,8 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # an integer or bool tensor gives the default float dtype, as in PyTorch
+            x = x.astype(backend.get_default_dtype())
         return _numerics.sigmoid(x)
 
     def backward(self, grad):

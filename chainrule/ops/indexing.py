@@ -98,9 +98,39 @@ def index_arrays(index: Any) -> Any:
     return index
 
 
+def split_index(index: Any) -> tuple[Any, Any] | None:
+    """PyTorch's reading of an index that mixes integers with integer arrays or masks: the integers select
+    first (a view), then the arrays index what is left — `x[0, :, idx]` of a (2, 3, 4) tensor is (3, 2), where
+    NumPy, counting the 0 as an array, gives (2, 3). Returns (the basic part, the rest), or None when the index
+    needs no split (no integer, or no array)."""
+    if not isinstance(index, tuple) or _is_basic(index):
+        return None
+    if not builtins.any(isinstance(part, int | numpy.integer) and not isinstance(part, bool) for part in index):
+        return None
+    first, rest = [], []
+    for part in index:
+        if isinstance(part, int | numpy.integer) and not isinstance(part, bool):
+            first.append(part)  # the dimension is gone after the first step
+        elif part is None:
+            first.append(None)
+            rest.append(slice(None))
+        elif part is Ellipsis or isinstance(part, slice):
+            first.append(part)
+            rest.append(part if part is Ellipsis else slice(None))
+        else:  # an integer array or a mask, which spans as many dimensions as it has
+            width = part.ndim if getattr(part, "dtype", None) is not None and part.dtype == bool else 1
+            first.extend([slice(None)] * width)
+            rest.append(part)
+    return tuple(first), tuple(rest)
+
+
 def getitem(input: Tensor, index: Any) -> Tensor:
-    """input[index] with NumPy/PyTorch semantics: ints, slices, None, ..., integer arrays, boolean masks."""
+    """input[index] with PyTorch's semantics: ints, slices, None, ..., integer arrays, boolean masks (integers
+    mixed with arrays select first, see `split_index`)."""
     index = index_arrays(index)
+    split = split_index(index)
+    if split is not None:
+        return getitem(getitem(input, split[0]), split[1])
     function = GetItem(index)
     function.is_view = _is_basic(index)
     try:

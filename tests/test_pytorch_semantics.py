@@ -1,0 +1,131 @@
+"""Where chainrule once gave other numbers than PyTorch (issue 13's "wrong results"): each case with its regression
+test, against fixed values and, when torch is installed, against torch itself."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy
+import pytest
+
+import chainrule as cr
+
+FLOAT_FUNCTIONS = ["cos", "sin", "exp", "log", "sqrt", "sigmoid", "tanh", "log1p"]
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")  # log(False) = -inf
+@pytest.mark.parametrize("name", FLOAT_FUNCTIONS)
+@pytest.mark.parametrize("values", [[2, 3], [True, False], 2])
+def test_float_functions_of_integer_tensors_give_the_default_float_dtype(name, values) -> None:
+    result = getattr(cr, name)(cr.tensor(values))
+    assert result.dtype == cr.float32
+    expected = getattr(numpy, name if name != "sigmoid" else "exp")(numpy.asarray(values, dtype=numpy.float64))
+    if name == "sigmoid":
+        expected = 1 / (1 + numpy.exp(-numpy.asarray(values, dtype=numpy.float64)))
+    numpy.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
+    with _default(cr.float64):
+        assert getattr(cr, name)(cr.tensor(values)).dtype == cr.float64
+
+
+class _default:
+    """Set the default dtype for a block."""
+
+    def __init__(self, dtype) -> None:
+        self.dtype = dtype
+
+    def __enter__(self) -> None:
+        self.previous = cr.get_default_dtype()
+        cr.set_default_dtype(self.dtype)
+
+    def __exit__(self, *exc) -> None:
+        cr.set_default_dtype(self.previous)
+
+
+def test_sigmoid_keeps_its_left_tail() -> None:
+    assert math.isclose(cr.sigmoid(cr.tensor(-20.0)).item(), 2.0611536e-09, rel_tol=1e-6)
+    assert cr.sigmoid(cr.tensor(-20.0, dtype=cr.float64)).item() == pytest.approx(2.061153622438558e-09, rel=1e-15)
+
+
+# -- advanced indexing: integers select first, as in PyTorch --------------------------------------------------
+INDEXES = [
+    ((0, slice(None), [0, 2]), (3, 2)),  # NumPy gives (2, 3)
+    ((slice(None), 0, [0, 2]), (2, 2)),
+    (([1, 0, 1], slice(None), 1), (3, 3)),
+    ((1, [0, 2], None, slice(1, 3)), (2, 1, 2)),
+    ((Ellipsis, 1, [0, 2]), (2, 2)),
+    ((1, slice(None), [0, 2], None), (3, 2, 1)),
+]
+
+
+def _index(index, make):
+    return tuple(make(part) if isinstance(part, list) else part for part in index)
+
+
+@pytest.mark.parametrize(("index", "shape"), INDEXES, ids=[str(shape) for _, shape in INDEXES])
+def test_integers_mixed_with_index_arrays_select_first(index, shape) -> None:
+    x = cr.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    result = x[_index(index, cr.tensor)]
+    assert result.shape == shape
+    reference = numpy.arange(24.0).reshape(2, 3, 4)
+    first = tuple(part if isinstance(part, int) else slice(None) if part is not None else None for part in index)
+    rest = tuple(slice(None) if part is None else part for part in index if not isinstance(part, int))
+    numpy.testing.assert_array_equal(result.detach().numpy(), reference[first][rest])
+    result.sum().backward()
+    counts = numpy.zeros_like(reference)
+    numpy.add.at(counts[first], rest, 1.0)
+    numpy.testing.assert_array_equal(x.grad.numpy(), counts)
+
+
+@pytest.mark.parametrize(("index", "shape"), INDEXES, ids=[str(shape) for _, shape in INDEXES])
+def test_integers_mixed_with_index_arrays_against_torch(index, shape) -> None:
+    torch = pytest.importorskip("torch")
+    x = numpy.arange(24.0).reshape(2, 3, 4)
+    ours = cr.tensor(x)[_index(index, cr.tensor)]
+    theirs = torch.tensor(x)[_index(index, torch.tensor)]
+    assert ours.shape == tuple(theirs.shape) == shape
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    target, expected = cr.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    values = numpy.arange(float(numpy.prod(shape))).reshape(shape)
+    target[_index(index, cr.tensor)] = cr.tensor(values)
+    expected[_index(index, torch.tensor)] = torch.tensor(values, dtype=torch.float32)
+    numpy.testing.assert_array_equal(target.numpy(), expected.numpy())
+
+
+# -- pow at a zero base ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("base", "exponent", "value", "grad_base", "grad_exponent"), [
+    (0.0, -1.0, math.inf, -math.inf, -math.inf),  # x^y log x = inf * -inf
+    (0.0, 2.0, 0.0, 0.0, 0.0),
+    (0.0, 0.0, 1.0, 0.0, 0.0),
+    (2.0, -1.5, 2.0**-1.5, -1.5 * 2.0**-2.5, 2.0**-1.5 * math.log(2.0)),
+])
+def test_pow_gradients_at_a_zero_base_are_pytorchs(base, exponent, value, grad_base, grad_exponent) -> None:
+    x = cr.tensor([base], dtype=cr.float64, requires_grad=True)
+    y = cr.tensor([exponent], dtype=cr.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy divide-by-zero warning either
+        result = x**y
+        result.sum().backward()
+    assert result.item() == pytest.approx(value)
+    assert x.grad.item() == pytest.approx(grad_base)
+    assert y.grad.item() == pytest.approx(grad_exponent)
+
+
+# -- in-place ops and the legacy constructor -----------------------------------------------------------------------
+def test_an_in_place_op_that_would_need_promotion_is_a_clear_error() -> None:
+    integers = cr.tensor([0])
+    with pytest.raises(RuntimeError, match=r"\+=: the result of dtype chainrule.float\d+ can't be cast to the "
+                                           r"chainrule.int64 tensor .* convert the tensor first \(x = x.float\(\)\)"):
+        integers += cr.tensor(0.5)
+    assert integers.tolist() == [0]  # untouched
+
+
+def test_the_legacy_constructor_is_float_or_sizes() -> None:
+    floats = cr.Tensor([0])
+    floats += cr.tensor(0.5)
+    assert floats.dtype == cr.float32 and floats.tolist() == [0.5]
+    assert cr.Tensor(2, 3).shape == (2, 3) and cr.Tensor(2, 3).dtype == cr.float32
+    assert cr.Tensor().shape == (0,)
+    assert cr.Tensor([True, False]).tolist() == [1.0, 0.0]
+    with pytest.raises(TypeError, match=r"Tensor\(\) takes sizes \(Tensor\(2, 3\)\) or one sequence of data"):
+        cr.Tensor([1.0], [2.0])

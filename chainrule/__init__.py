@@ -7,7 +7,7 @@
     tensor([2., 4., 6.])
 """
 
-from chainrule.tensor import Tensor  # noqa: I001  (first: the ops it imports build on it)
+from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
 from chainrule import autograd, backend, io, nn, optim
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
@@ -37,11 +37,24 @@ from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403
 
 from chainrule.io import CheckpointError, load, save
+from chainrule.legacy import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
     "CheckpointError",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "Size",
     "Tensor",
     "abs",
     "add",

@@ -18,6 +18,24 @@ _object_new = object.__new__
 _Scalar = (int, float, bool, numpy.number, numpy.bool_)
 
 
+class Size(tuple):
+    """A tensor's shape, as `torch.Size`: a tuple of ints whose repr is `chainrule.Size([2, 3])` (str: `(2, 3)`)."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape has."""
+        count = 1
+        for size in self:
+            count *= size
+        return count
+
+    def __repr__(self) -> str:
+        return f"chainrule.Size({list(self)})"
+
+    __str__ = tuple.__repr__  # messages read "got shape (2, 3)"
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it for reverse-mode autodiff.
 
@@ -57,8 +75,8 @@ class Tensor:
 
     # -- attributes --------------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
 
     @property
     def ndim(self) -> int:
@@ -109,8 +127,9 @@ class Tensor:
         """The last two dimensions swapped (a batch of transposed matrices)."""
         return _ops.transpose(self, -2, -1)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[_ops.normalize_dim(dim, self.ndim)]
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a `Size` (a tuple), or the size of dimension `dim`."""
+        return Size(self.data.shape) if dim is None else self.data.shape[_ops.normalize_dim(dim, self.ndim)]
 
     def dim(self) -> int:
         return self.data.ndim
@@ -182,6 +201,44 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
+
+    def type(self, dtype: Any = None) -> str | Tensor:
+        """Without an argument the type's name ('chainrule.FloatTensor'); with a dtype, a typed name
+        (chainrule.DoubleTensor) or its string ('torch.DoubleTensor'), the tensor cast to it."""
+        from chainrule import legacy
+
+        if dtype is None:
+            return legacy.type_name(self.dtype)
+        return self.to(legacy.dtype_of_type(dtype))
+
+    # -- new tensors like this one (PyTorch's new_* methods: same dtype and device unless given) ----------------
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        from chainrule.creation import tensor
+
+        data = data.data if isinstance(data, Tensor) else data
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        from chainrule.creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        from chainrule.creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        from chainrule.creation import empty
+
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        from chainrule.creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     def cpu(self) -> Tensor:
         return self.to(backend.CPU)
@@ -545,19 +602,28 @@ class Tensor:
         return _ops.where(condition, self, other)
 
     # -- reductions (chainrule.ops.reduction) ------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
         """Sum over `dim`; `axis` and `keepdims` are NumPy's names for dim and keepdim, which PyTorch accepts
-        too (and which let a backward rule be written once for arrays and Tensors)."""
+        too (and which let a backward rule be written once for arrays and Tensors); `dtype` casts the input first."""
         if axis is not None:
             if dim is not None:
                 raise TypeError(f"sum() got both dim={dim!r} and axis={axis!r}; pass one of them")
             dim = axis
         if keepdims is not None:
             keepdim = keepdims
-        return _ops.sum(self, dim, keepdim)
+        return _ops.sum(self if dtype is None else self.to(dtype), dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Average over `dim` (`axis`/`keepdims` accepted as in `sum`); `dtype` casts the input first."""
+        if axis is not None:
+            if dim is not None:
+                raise TypeError(f"mean() got both dim={dim!r} and axis={axis!r}; pass one of them")
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
+        return _ops.mean(self if dtype is None else self.to(dtype), dim, keepdim)
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         return _ops.max(self, dim, keepdim)

@@ -129,3 +129,39 @@ def test_the_legacy_constructor_is_float_or_sizes() -> None:
     assert cr.Tensor([True, False]).tolist() == [1.0, 0.0]
     with pytest.raises(TypeError, match=r"Tensor\(\) takes sizes \(Tensor\(2, 3\)\) or one sequence of data"):
         cr.Tensor([1.0], [2.0])
+
+
+# -- Size, typed names, new_* and reductions' keywords ----------------------------------------------------------------
+def test_shape_and_size_are_a_size() -> None:
+    x = cr.zeros(2, 3)
+    assert isinstance(x.shape, cr.Size) and isinstance(x.size(), tuple) and x.size(1) == 3
+    assert x.shape == (2, 3) and x.shape.numel() == 6
+    assert repr(x.shape) == "chainrule.Size([2, 3])" and f"{x.shape}" == "(2, 3)"
+
+
+def test_typed_tensor_names_make_and_recognise_tensors() -> None:
+    assert cr.LongTensor([1, 2]).dtype == cr.int64 and cr.FloatTensor([1, 2]).dtype == cr.float32
+    assert cr.DoubleTensor(2, 3).shape == (2, 3) and cr.DoubleTensor(2, 3).dtype == cr.float64
+    assert cr.BoolTensor([1, 0]).tolist() == [True, False]
+    x = cr.randn(3)
+    assert isinstance(x, cr.FloatTensor) and not isinstance(x, cr.LongTensor)
+    assert x.type() == "chainrule.FloatTensor" and cr.tensor([1]).type() == "chainrule.LongTensor"
+    assert x.type(cr.DoubleTensor).dtype == cr.float64 and x.type("torch.LongTensor").dtype == cr.int64
+    with pytest.raises(ValueError, match=r"unknown tensor type 'torch\.FooTensor'"):
+        x.type("torch.FooTensor")
+
+
+def test_new_methods_take_dtype_and_device_from_the_tensor() -> None:
+    x = cr.zeros(2, dtype=cr.float64)
+    assert x.new_zeros(3).dtype == cr.float64 and x.new_ones((2, 2)).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_empty(4).shape == (4,)
+    assert x.new_tensor([1, 2]).dtype == cr.float64 and x.new_zeros(2, dtype=cr.int32).dtype == cr.int32
+
+
+def test_reductions_take_numpys_keywords_and_a_dtype() -> None:
+    x = cr.arange(6.0).reshape(2, 3)
+    assert x.mean(axis=1, keepdims=True).tolist() == [[1.0], [4.0]]
+    assert cr.tensor([1, 2, 3]).sum(dtype=cr.float32).dtype == cr.float32
+    assert cr.tensor([1, 2]).mean(dtype=cr.float64).item() == 1.5
+    with pytest.raises(TypeError, match="mean\\(\\) got both dim=0 and axis=1"):
+        x.mean(0, axis=1)

@@ -28,7 +28,8 @@ from chainrule.ops import (
 )
 
 from chainrule.ops import _FAMILIES as _OP_FAMILIES
-from chainrule.ops.decompositions import *  # noqa: F403  (each family's __all__)
+from chainrule.ops.activation import *  # noqa: F403  (each family's __all__)
+from chainrule.ops.decompositions import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
 from chainrule.ops.pointwise import *  # noqa: F403
 from chainrule.ops.products import *  # noqa: F403

@@ -22,7 +22,8 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import ops
-from chainrule.autograd import Function, gradgradcheck
+from chainrule.autograd import gradgradcheck
+from chainrule.autograd.function import Function  # the internal op base (chainrule.autograd.Function is PyTorch's)
 from chainrule.ops.shape import ToDevice
 
 # The ops that keep an explicit vjp, and why their backward can't run on Tensors.
@@ -125,6 +126,13 @@ CALLS = {
     "linalg": (lambda x, w, b: [x @ w.T, w[0] @ x[0], F.linear(x, w, b)], [(2, 3), (4, 3), (4,)]),
     "activation": (lambda x: [F.leaky_relu(x - 1, 0.1), F.elu(x - 1), F.gelu(x), F.gelu(x, approximate="tanh"),
                               F.silu(x), F.softplus(x, 2.0, 2.5), F.softmax(x, 1), F.log_softmax(x, 1)], [(2, 3)]),
+    "activation_piecewise": (lambda x: [F.hardtanh(x, 0.8, 1.2), F.relu6(x * 5 - 2), F.hardsigmoid(x * 4 - 4),
+                                        F.hardswish(x * 4 - 4), F.hardshrink(x, 1.0), F.softshrink(x, 1.0),
+                                        F.threshold(x, 1.0, 0.5)], [(2, 3)]),
+    "activation_composite": (lambda x, w: [F.celu(x - 1, 0.5), F.selu(x - 1), F.mish(x - 1), F.logsigmoid(x - 1),
+                                           F.softsign(x - 1), F.tanhshrink(x), F.softmin(x, 1), F.glu(x, 0),
+                                           F.prelu(x - 1, w), F.rrelu(x - 1), F.normalize(x, p=3.0),
+                                           F.normalize(x - 1, p=0.5, dim=0), F.normalize(x, dim=1)], [(2, 3), (3,)]),
     "loss": (lambda x, t: [F.nll_loss(x, _indices(0, 2)), F.cross_entropy(x, _indices(1, 0), label_smoothing=0.1),
                            F.cross_entropy(x, t), F.binary_cross_entropy(x / 2, t / 2),
                            F.binary_cross_entropy_with_logits(x, t / 2, pos_weight=_POS_WEIGHT),

@@ -13,7 +13,8 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule.autograd import Function, GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd import GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd.function import Function  # the internal op base (chainrule.autograd.Function is PyTorch's)
 from chainrule.ops import recurrent
 from tests.ops import harness
 from tests.ops.op_table import FAMILY_ROWS, OP_TABLE, OpInfo, Sample

@@ -8,7 +8,7 @@
 """
 
 from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
-from chainrule import autograd, backend, io, nn, optim
+from chainrule import autograd, backend, io, linalg, nn, optim
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
     Device as device,
@@ -104,6 +104,7 @@ __all__ = [
     "int64",
     "io",
     "is_grad_enabled",
+    "linalg",
     "linspace",
     "load",
     "log",

@@ -29,6 +29,13 @@ from chainrule.ops.shape import ToDevice
 # The ops that keep an explicit vjp, and why their backward can't run on Tensors.
 EXPLICIT_VJP = {
     # NumPy functions with no method on both arrays and Tensors (xp.where, xp.log, xp.cos, ...)
+    "Sinh": "xp.cosh",
+    "Cosh": "xp.sinh",
+    "Erf": "xp.exp",
+    "Erfc": "xp.exp",
+    "Erfinv": "xp.exp",
+    "LogAddExp": "xp.exp",
+    "_Rounding": "xp.zeros_like (a 0 gradient even where the upstream one is inf)",
     "Pow": "xp.where and xp.log (0 log 0 = 0 at a zero base)",
     "Abs": "xp.sign of the input array",
     "Maximum": "xp.greater/xp.less of the input arrays (the weights)",
@@ -104,6 +111,7 @@ def _indices(*values) -> cr.Tensor:
 
 
 _POS_WEIGHT = cr.tensor([2.0, 1.0, 0.5], dtype=cr.float64)
+_EYE = cr.eye(3, dtype=cr.float64)
 
 
 # Calls that, differentiated up to three times, meet every op of chainrule.ops as a node of a create_graph
@@ -126,6 +134,20 @@ CALLS = {
     "linalg": (lambda x, w, b: [x @ w.T, w[0] @ x[0], F.linear(x, w, b)], [(2, 3), (4, 3), (4,)]),
     "activation": (lambda x: [F.leaky_relu(x - 1, 0.1), F.elu(x - 1), F.gelu(x), F.gelu(x, approximate="tanh"),
                               F.silu(x), F.softplus(x, 2.0, 2.5), F.softmax(x, 1), F.log_softmax(x, 1)], [(2, 3)]),
+    "pointwise": (lambda x, y: [x.tan(), (x - 1).asin(), (x - 1).acos(), x.atan(), x.sinh(), x.cosh(), x.asinh(),
+                                (x + 1).acosh(), (x - 1).atanh(), x.exp2(), x.expm1(), x.log2(), x.log10(), x.rsqrt(),
+                                x.erf(), x.erfc(), (x - 1).erfinv(), x.floor(), x.ceil(), x.trunc(),
+                                x.round(decimals=1), x.frac(), x.fmod(-y - 2), x.remainder(-y - 2), x.copysign(-y),
+                                x.atan2(y), x.logaddexp(y), x.logaddexp2(y), x.lerp(y, 0.3), x.lerp(y, y / 2),
+                                x.nan_to_num()], [(2, 3), (2, 3)]),
+    "scans": (lambda x: [x.prod(1), x.prod(), x.cumsum(0), x.cumprod(1), x.logcumsumexp(1)], [(2, 3)]),
+    "products": (lambda x, y: [cr.einsum("ij,jk->ik", x, y), cr.einsum("ii->i", x @ y), cr.linalg.vector_norm(x, 3),
+                               cr.linalg.vector_norm(x, dim=1), cr.linalg.vector_norm(y, 0.5),
+                               cr.linalg.vector_norm(x, 1)], [(3, 3), (3, 3)]),
+    "decompositions": (lambda a, b: [cr.linalg.inv(a + 3 * _EYE), cr.linalg.solve(a + 3 * _EYE, b), cr.linalg.det(a),
+                                     cr.linalg.slogdet(a + 3 * _EYE).logabsdet, cr.linalg.cholesky(a @ a.mT + _EYE),
+                                     *cr.linalg.qr(b), *cr.linalg.qr(b.mT), cr.linalg.svdvals(b),
+                                     cr.linalg.svdvals(b.mT)], [(3, 3), (3, 2)]),
     "activation_piecewise": (lambda x: [F.hardtanh(x, 0.8, 1.2), F.relu6(x * 5 - 2), F.hardsigmoid(x * 4 - 4),
                                         F.hardswish(x * 4 - 4), F.hardshrink(x, 1.0), F.softshrink(x, 1.0),
                                         F.threshold(x, 1.0, 0.5)], [(2, 3)]),

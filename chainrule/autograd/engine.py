@@ -133,7 +133,30 @@ def _as_array(grad: Any) -> Any:
 
 
 def _as_tensor(grad: Any) -> Tensor:
-    return grad if isinstance(grad, Tensor) else _wrap(_as_array(grad), False, None)
+    if isinstance(grad, Tensor) or grad.__class__ is OutputGradients:  # the latter holds Tensors already
+        return grad
+    return _wrap(_as_array(grad), False, None)
+
+
+class OutputGradients:
+    """The gradient of a node with several outputs: one gradient per output index that received one.
+
+    Such a node (a custom Function returning a tuple) is the parent of one proxy node per output; a proxy's
+    backward returns its output's gradient in one of these, and the engine sums them over the proxies with `+`
+    as it sums any gradient, so that it needs no notion of outputs. The node's backward then reads `by_output`.
+    """
+
+    __slots__ = ("by_output",)
+
+    def __init__(self, index: int, grad: Any) -> None:
+        self.by_output = {index: grad}
+
+    def __add__(self, other: OutputGradients) -> OutputGradients:
+        # in place: the engine keeps only the sum, and each proxy's backward made its own
+        for index, grad in other.by_output.items():
+            pending = self.by_output.get(index)
+            self.by_output[index] = grad if pending is None else pending + grad
+        return self
 
 
 def _hook_result(hook, grad, create_graph):

@@ -18,10 +18,15 @@ of that graph, right where it is locally constant in the inputs, as a mask is. A
 array functions (`xp.where`, a scatter-add) overrides `vjp` with the same rule in Tensor operations, which
 build the saved values with `input_tensors()` and `output_tensor()`. chainrule's own ops are written once by
 default (each is checked in both modes by the tests); a custom op opts in with `differentiable_backward = True`.
+
+This is chainrule's internal op base, fast and array-based. User code writes PyTorch's style instead:
+`chainrule.autograd.Function` with static `forward(ctx, ...)`/`backward(ctx, ...)` on Tensors (autograd/custom.py).
+A recorded node also answers PyTorch's graph questions, `grad_fn.name()` and `grad_fn.next_functions`.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -69,6 +74,12 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            raise TypeError(
+                f"{cls.__name__}.forward is a staticmethod (PyTorch's style), but {cls.__name__} subclasses "
+                "chainrule's internal array-based op base; subclass chainrule.autograd.Function for forward(ctx, ...) "
+                f"and backward(ctx, ...) on Tensors, called as {cls.__name__}.apply(...)"
+            )
         if "differentiable_backward" not in cls.__dict__ and cls.__module__.startswith("chainrule."):
             # chainrule's ops are written once; tests/ops/test_differentiable_backward.py checks each in both modes
             cls.differentiable_backward = True
@@ -103,10 +114,33 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The op's name ("Mul"); called, PyTorch's `grad_fn.name()` ("MulBackward0")."""
+        return _OpName(type(self).__name__)
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of this node's inputs: `(producer, output index)` per input, the producer being a node,
+        an `AccumulateGrad` for a leaf that requires grad, or None where no gradient flows. Empty once the node
+        has been released by a backward (without retain_graph)."""
+        parents = getattr(self, "parents", None)
+        if parents is None:
+            return ()
+        edges = []
+        for parent in parents:
+            if parent is None:
+                edges.append((None, 0))
+            elif parent._is_function:
+                edges.append(parent._edge())
+            else:
+                edges.append((AccumulateGrad(parent), 0))
+        return tuple(edges)
+
+    def _edge(self) -> tuple[Any, int]:
+        """(node, output index) for the inputs this node produced; a multi-output node's proxies say otherwise."""
+        return self, 0
 
     def apply(self, *inputs: Tensor) -> Tensor:
         """Run forward on the inputs' arrays; record this node when grad mode is on and an input needs grad."""
@@ -192,6 +226,106 @@ class Function:
     def output_tensor(self) -> Tensor:
         """The saved output as a Tensor produced by this node, for a differentiable backward."""
         return _wrap(self.output, True, self)
+
+
+class _OpName(str):
+    """An op's name as messages use it ("Mul"); called, the name PyTorch's `grad_fn.name()` gives ("MulBackward0")."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return f"{self}Backward0"
+
+    def __reduce__(self) -> tuple:
+        return str, (str(self),)
+
+
+class AccumulateGrad:
+    """What `next_functions` shows for a leaf that requires grad, as PyTorch does: the leaf is `.variable`.
+
+    chainrule's graph points at the leaf itself, so this object is made when asked for; two of them for the same
+    leaf compare equal (and hash alike), as PyTorch's one object per leaf does.
+    """
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return hash(id(self.variable))
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """Mark a custom Function's backward as not differentiable itself (it leaves Tensor operations, e.g. for NumPy).
+
+    The backward runs under no_grad. Under create_graph its gradients come out marked, as in PyTorch: the first
+    derivatives are right, and differentiating them again raises an error naming the Function, instead of silently
+    treating this backward as a constant.
+
+    Example:
+        >>> @staticmethod
+        ... @once_differentiable
+        ... def backward(ctx, grad_output):
+        ...     return chainrule.from_numpy(scipy_derivative(grad_output.numpy()))
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        recording = _GRAD_MODE.enabled
+        _GRAD_MODE.enabled = False
+        try:
+            grads = backward(ctx, *grad_outputs)
+        finally:
+            _GRAD_MODE.enabled = recording
+        if not recording:  # a plain backward: nothing will differentiate these gradients
+            return grads
+        what = getattr(backward, "__qualname__", "a backward")
+        if isinstance(grads, tuple):
+            return tuple([_mark_once_differentiable(grad, what) for grad in grads])
+        return _mark_once_differentiable(grads, what)
+
+    return wrapper
+
+
+def _mark_once_differentiable(grad: Any, what: str) -> Any:
+    if not isinstance(grad, Tensor) or grad.dtype.kind != "f":
+        return grad
+    alias = grad.detach()
+    alias.requires_grad = True  # so that the marking node is recorded
+    return _OnceDifferentiable(what).apply(alias)
+
+
+class _OnceDifferentiable(Function):
+    """The identity on a gradient made by a @once_differentiable backward: differentiating it raises."""
+
+    is_view = True
+    differentiable_backward = False
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def forward(self, grad: Any) -> Any:
+        return grad
+
+    def backward(self, grad: Any) -> Any:
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with @once_differentiable: {self.what} "
+            "computes its gradient outside Tensor operations, so that gradient has no derivative. Drop "
+            "@once_differentiable and write that backward with Tensor operations to take higher-order gradients"
+        )
+
+    vjp = backward
 
 
 def sum_to(grad: Any, shape: tuple) -> Any:

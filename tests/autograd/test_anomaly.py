@@ -15,13 +15,13 @@ import chainrule as cr
 from chainrule import nn
 from chainrule.autograd import (
     AnomalyError,
-    Function,
     detect_anomaly,
     is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
     set_detect_anomaly,
 )
 from chainrule.autograd import anomaly as anomaly_module
+from chainrule.autograd.function import Function  # the internal op base
 from chainrule.nn import functional as F
 
 THIS_FILE = os.path.basename(__file__)

@@ -7,8 +7,8 @@ import numpy
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import Function, gradgradcheck
-from chainrule.autograd.function import broadcast_to, sum_to
+from chainrule.autograd import gradgradcheck
+from chainrule.autograd.function import Function, broadcast_to, sum_to
 
 
 class Cube(Function):

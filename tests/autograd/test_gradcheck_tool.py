@@ -8,7 +8,8 @@ import numpy
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import Function, GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd import GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd.function import Function
 from chainrule.tensor import _wrap
 
 

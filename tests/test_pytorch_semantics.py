@@ -165,3 +165,38 @@ def test_reductions_take_numpys_keywords_and_a_dtype() -> None:
     assert cr.tensor([1, 2]).mean(dtype=cr.float64).item() == 1.5
     with pytest.raises(TypeError, match="mean\\(\\) got both dim=0 and axis=1"):
         x.mean(0, axis=1)
+
+
+# -- type promotion, as torch.result_type ---------------------------------------------------------------------------
+PROMOTIONS = [
+    ("int + float", lambda lib: lib.tensor([1, 2]) + lib.tensor([1.5, 2.5])),
+    ("int32 + int64", lambda lib: lib.tensor([1], dtype=lib.int32) + lib.tensor([2])),
+    ("float32 * float64", lambda lib: lib.tensor([1.0]) * lib.tensor([2.0], dtype=lib.float64)),
+    ("bool + int", lambda lib: lib.tensor([True, False]) + lib.tensor([2, 3])),
+    ("float32 * 0-d float64", lambda lib: lib.tensor([1.0, 2.0]) * lib.tensor(2.0, dtype=lib.float64)),
+    ("int * 0-d float", lambda lib: lib.tensor([1, 2]) * lib.tensor(2.5)),
+    ("int / int", lambda lib: lib.tensor([1, 2]) / lib.tensor([2, 4])),
+    ("maximum", lambda lib: lib.maximum(lib.tensor([1, 4]), lib.tensor([1.5, 2.5]))),
+    ("where", lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1, 2]), lib.tensor([1.5, 2.5]))),
+    ("cat", lambda lib: lib.cat([lib.tensor([1, 2]), lib.tensor([1.5], dtype=lib.float64)])),
+    ("compare", lambda lib: lib.tensor([1, 2]) < lib.tensor([1.5, 1.5])),
+]
+
+
+@pytest.mark.parametrize("case", [case for _, case in PROMOTIONS], ids=[name for name, _ in PROMOTIONS])
+def test_binary_ops_promote_as_torch_result_type(case) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = case(cr), case(torch)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    numpy.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_a_promoted_operand_gets_its_gradient_in_its_own_dtype() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0], dtype=cr.float64, requires_grad=True)
+    product = x * y
+    assert product.dtype == cr.float64
+    product.sum().backward()
+    assert x.grad.dtype == cr.float32 and x.grad.tolist() == [3.0, 3.0]
+    assert y.grad.dtype == cr.float64 and y.grad.tolist() == [3.0]
+    assert cr.ops._checks.result_type(cr.tensor([1]), 2.5) == cr.float32

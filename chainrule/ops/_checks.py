@@ -44,6 +44,67 @@ def check_pair(a: Tensor, b: Tensor, op: str) -> None:
         )
 
 
+def promote_types(a: numpy.dtype, b: numpy.dtype) -> numpy.dtype:
+    """PyTorch's promote_types: an integer or bool with a float gives the float (NumPy would widen int64 +
+    float32 to float64); otherwise NumPy's rule, which agrees (int32 + int64 = int64, bool + int8 = int8)."""
+    if a.kind == "f" and b.kind != "f":
+        return a
+    if b.kind == "f" and a.kind != "f":
+        return b
+    return numpy.promote_types(a, b)
+
+
+def _promote(a: numpy.dtype | None, b: numpy.dtype | None) -> numpy.dtype | None:
+    return (b if a is None else a) if a is None or b is None else promote_types(a, b)
+
+
+def _combine(higher: numpy.dtype | None, lower: numpy.dtype | None) -> numpy.dtype | None:
+    """An operand of lower priority changes the dtype only if it is of a higher category (bool < int < float)."""
+    if higher is not None and higher.kind == "f":
+        return higher
+    if higher is None or higher.kind == "b" or (lower is not None and lower.kind == "f"):
+        return _promote(higher, lower)
+    return higher
+
+
+def result_type(*operands: Any) -> numpy.dtype:
+    """PyTorch's torch.result_type: tensors with dimensions decide, then 0-d tensors, then Python numbers (a
+    float is the default dtype); a lower group counts only when it is of a higher category. So an int64 tensor
+    with 2.5 gives float32, a float32 tensor with a float64 0-d tensor float32, a bool tensor with 1 int64."""
+    dimensioned = zero_dim = numbers = None
+    for value in operands:
+        if isinstance(value, Tensor):
+            if value.ndim:
+                dimensioned = _promote(dimensioned, value.dtype)
+            else:
+                zero_dim = _promote(zero_dim, value.dtype)
+        elif isinstance(value, bool | numpy.bool_):
+            numbers = _promote(numbers, backend.bool_)
+        elif isinstance(value, int | numpy.integer):
+            numbers = _promote(numbers, backend.int64)
+        else:
+            numbers = _promote(numbers, backend.get_default_dtype())
+    return _combine(dimensioned, _combine(zero_dim, numbers))
+
+
+def promoted(tensors: Sequence[Tensor], op: str) -> list[Tensor]:
+    """The tensors on one device (a RuntimeError naming both otherwise), each cast to their `result_type` as
+    PyTorch's binary ops, `where` and `cat` do; the cast is differentiable, so gradients come back in each
+    input's own dtype."""
+    first = tensors[0]
+    dtype = first.data.dtype
+    if all(tensor.data.dtype is dtype and tensor.data.__class__ is numpy.ndarray for tensor in tensors):
+        return list(tensors)  # the common case: nothing to check or cast
+    for tensor in tensors[1:]:
+        if tensor.device != first.device:
+            raise RuntimeError(
+                f"{op}: expected all tensors on the same device, got {first.device} and {tensor.device}; "
+                f"move one with .to('{first.device}')"
+            )
+    target = result_type(*tensors)
+    return [tensor if tensor.dtype == target else tensor.to(target) for tensor in tensors]
+
+
 def broadcast_error(op: str, a: Tensor, b: Tensor, error: Exception) -> Exception:
     """The error to raise when an op on `a` and `b` failed: a clear one if their shapes don't broadcast."""
     try:

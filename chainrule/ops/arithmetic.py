@@ -254,7 +254,7 @@ def _pair(input: Any, other: Any, op: str) -> tuple[Tensor, Tensor]:
         input = _checks.as_operand(input, other, op)
     elif not isinstance(other, Tensor):
         other = _checks.as_operand(other, input, op)
-    _checks.check_pair(input, other, op)
+    input, other = _checks.promoted((input, other), op)
     return input, other
 
 

@@ -313,7 +313,7 @@ clip = clamp
 def maximum(input: Tensor, other: Any) -> Tensor:
     """Elementwise larger of two tensors (broadcasting)."""
     other = _checks.as_operand(other, input, "maximum")
-    _checks.check_pair(input, other, "maximum")
+    input, other = _checks.promoted((input, other), "maximum")
     try:
         return Maximum().apply(input, other)
     except ValueError as error:
@@ -323,21 +323,26 @@ def maximum(input: Tensor, other: Any) -> Tensor:
 def minimum(input: Tensor, other: Any) -> Tensor:
     """Elementwise smaller of two tensors (broadcasting)."""
     other = _checks.as_operand(other, input, "minimum")
-    _checks.check_pair(input, other, "minimum")
+    input, other = _checks.promoted((input, other), "minimum")
     try:
         return Minimum().apply(input, other)
     except ValueError as error:
         raise _checks.broadcast_error("minimum", input, other, error) from None
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """Elements of `input` where `condition` is true, of `other` elsewhere (scalars allowed)."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """Elements of `input` where `condition` is true, of `other` elsewhere (scalars allowed); with only
+    `condition`, the indices of its nonzero entries: nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        from chainrule.ops.scatter import nonzero  # scatter imports this module
+
+        return nonzero(condition, as_tuple=True)
     reference = input if isinstance(input, Tensor) else other
     if not isinstance(reference, Tensor):
         raise TypeError("where: at least one of input and other must be a Tensor")
     input = _checks.as_operand(input, reference, "where")
     other = _checks.as_operand(other, reference, "where")
-    _checks.check_pair(input, other, "where")
+    input, other = _checks.promoted((input, other), "where")
     condition = _checks.as_operand(condition, reference, "where") if not isinstance(condition, Tensor) \
         else condition
     if condition.dtype != backend.bool_:

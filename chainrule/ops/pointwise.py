@@ -3,7 +3,7 @@ family, logarithms and exponentials of other bases, remainders, logical and bitw
 
 Integer and bool inputs of the floating functions (tan, erf, atan2, ...) compute in the default float dtype,
 and the binary ops combine a tensor with a Python number or a tensor of another dtype by PyTorch's promotion
-rule (`_result_dtype`), as PyTorch does. NumPy's warnings for the inf and NaN these functions return outside
+rule (`_checks.result_type`), as PyTorch does. NumPy's warnings for the inf and NaN these functions return outside
 their domains (log2(0), asin(2), fmod(x, 0)) are silenced: PyTorch returns the same values without a word.
 
 Each public function is listed in `__all__` (re-exported as `chainrule.<name>`) and, where PyTorch has the
@@ -38,46 +38,7 @@ def _quiet(xp: Any) -> Any:
 
 
 # -- dtypes and operands -----------------------------------------------------------------------------
-def _promote(a: numpy.dtype | None, b: numpy.dtype | None) -> numpy.dtype | None:
-    """PyTorch's promoteTypes on chainrule's dtypes: an integer with a float gives the float (NumPy would
-    widen int64 + float32 to float64); otherwise NumPy's rule, which agrees. None is "no operand yet"."""
-    if a is None or b is None:
-        return b if a is None else a
-    if a.kind == "f" and b.kind != "f":
-        return a
-    if b.kind == "f" and a.kind != "f":
-        return b
-    return numpy.promote_types(a, b)
-
-
-def _combine(higher: numpy.dtype | None, lower: numpy.dtype | None) -> numpy.dtype | None:
-    """An operand of lower priority changes the dtype only if it is of a higher category (bool < int < float)."""
-    if higher is not None and higher.kind == "f":
-        return higher
-    if higher is None or higher.kind == "b" or (lower is not None and lower.kind == "f"):
-        return _promote(higher, lower)
-    return higher
-
-
-def _result_dtype(*operands: Any) -> numpy.dtype:
-    """PyTorch's torch.result_type: tensors with dimensions decide, then 0-d tensors, then Python numbers (a
-    float is the default dtype); a lower group counts only when it is of a higher category. So an int64
-    tensor with 2.5 gives float32, a float32 tensor with a float64 0-d tensor float32, a bool tensor with 1
-    int64."""
-    dimensioned = zero_dim = numbers = None
-    for value in operands:
-        if isinstance(value, Tensor):
-            if value.ndim:
-                dimensioned = _promote(dimensioned, value.dtype)
-            else:
-                zero_dim = _promote(zero_dim, value.dtype)
-        elif isinstance(value, bool | numpy.bool_):
-            numbers = _promote(numbers, backend.bool_)
-        elif isinstance(value, int | numpy.integer):
-            numbers = _promote(numbers, backend.int64)
-        else:
-            numbers = _promote(numbers, backend.get_default_dtype())
-    return _combine(dimensioned, _combine(zero_dim, numbers))
+_result_dtype = _checks.result_type  # torch.result_type (shared with arithmetic, where and cat)
 
 
 def _tensor_input(input: Any, op: str) -> Tensor:

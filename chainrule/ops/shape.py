@@ -313,19 +313,20 @@ def repeat(input: Tensor, repeats: Sequence[int]) -> Tensor:
     return Repeat(repeats).apply(input)
 
 
-def _same_kind(tensors: Sequence[Tensor], op: str) -> None:
+def _same_kind(tensors: Sequence[Tensor], op: str) -> list[Tensor]:
+    """The tensors on one device and in their promoted dtype (PyTorch's cat and stack promote)."""
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     for tensor in tensors:
         if not isinstance(tensor, Tensor):
             raise TypeError(f"{op}: expected a sequence of Tensors, got an element of type {type(tensor).__name__}")
-        _checks.check_pair(tensors[0], tensor, op)
+    return _checks.promoted(tensors, op)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension; all other sizes must match."""
     tensors = list(tensors)
-    _same_kind(tensors, "cat")
+    tensors = _same_kind(tensors, "cat")
     axis = _checks.normalize_dim(dim, tensors[0].ndim, "cat")
     for i, tensor in enumerate(tensors):
         if tensor.ndim != tensors[0].ndim or tensor.shape[:axis] + tensor.shape[axis + 1:] != \
@@ -340,7 +341,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equally shaped tensors along a new dimension."""
     tensors = list(tensors)
-    _same_kind(tensors, "stack")
+    tensors = _same_kind(tensors, "stack")
     for i, tensor in enumerate(tensors):
         if tensor.shape != tensors[0].shape:
             raise RuntimeError(

@@ -36,6 +36,9 @@ EXPLICIT_VJP = {
     "Erfinv": "xp.exp",
     "LogAddExp": "xp.exp",
     "_Rounding": "xp.zeros_like (a 0 gradient even where the upstream one is inf)",
+    "Diagonal": "scatter onto the diagonal of zeros (DiagonalScatter)",
+    "Unfold": "sum of the overlapping windows (UnfoldTranspose)",
+    "UnfoldTranspose": "strided windows (its vjp is Unfold)",
     "Pow": "xp.where and xp.log (0 log 0 = 0 at a zero base)",
     "Abs": "xp.sign of the input array",
     "Maximum": "xp.greater/xp.less of the input arrays (the weights)",
@@ -112,6 +115,7 @@ def _indices(*values) -> cr.Tensor:
 
 _POS_WEIGHT = cr.tensor([2.0, 1.0, 0.5], dtype=cr.float64)
 _EYE = cr.eye(3, dtype=cr.float64)
+_LONE_ZEROS = cr.tensor([[1.0, 0.0, 1.0]] * 2, dtype=cr.float64)  # prod's zero-handling path
 
 
 # Calls that, differentiated up to three times, meet every op of chainrule.ops as a node of a create_graph
@@ -140,6 +144,14 @@ CALLS = {
                                 x.round(decimals=1), x.frac(), x.fmod(-y - 2), x.remainder(-y - 2), x.copysign(-y),
                                 x.atan2(y), x.logaddexp(y), x.logaddexp2(y), x.lerp(y, 0.3), x.lerp(y, y / 2),
                                 x.nan_to_num()], [(2, 3), (2, 3)]),
+    "scatter": (lambda x, s: [x.scatter(0, _indices([1, 0, 1]), s[:1]), x.scatter_add(1, _indices([0, 0], [2, 0]), s),
+                              x.index_put((_indices(1, 1),), s[0], accumulate=True), x.index_put((_indices(0),), s[1]),
+                              x.scatter_reduce(0, _indices([1, 1, 0], [1, 0, 0]), s * _LONE_ZEROS, "prod"),
+                              x.scatter_reduce(1, _indices([0, 0], [2, 0]), s, "prod", include_self=False),
+                              x.scatter_reduce(1, _indices([0, 2], [2, 2]), s, "amax"),
+                              x.scatter_reduce(1, _indices([0, 0], [1, 0]), s, "mean", include_self=False)],
+                [(2, 3), (2, 3)]),
+    "layout": (lambda x: [x.diagonal(1), cr.diag_embed(x, -1), x.unfold(1, 2, 1)], [(2, 3)]),
     "scans": (lambda x: [x.prod(1), x.prod(), x.cumsum(0), x.cumprod(1), x.logcumsumexp(1)], [(2, 3)]),
     "products": (lambda x, y: [cr.einsum("ij,jk->ik", x, y), cr.einsum("ii->i", x @ y), cr.linalg.vector_norm(x, 3),
                                cr.linalg.vector_norm(x, dim=1), cr.linalg.vector_norm(y, 0.5),

@@ -200,3 +200,17 @@ def test_a_promoted_operand_gets_its_gradient_in_its_own_dtype() -> None:
     assert x.grad.dtype == cr.float32 and x.grad.tolist() == [3.0, 3.0]
     assert y.grad.dtype == cr.float64 and y.grad.tolist() == [3.0]
     assert cr.ops._checks.result_type(cr.tensor([1]), 2.5) == cr.float32
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_div_rounding_modes(mode: str) -> None:
+    a, b = [7, -7, 7, -7, 6, 0], [2, 2, -2, -2, 3, 5]
+    expected = {"floor": [3, -4, -4, 3, 2, 0], "trunc": [3, -3, -3, 3, 2, 0]}[mode]
+    result = cr.div(cr.tensor(a), cr.tensor(b), rounding_mode=mode)
+    assert result.dtype == cr.int64 and result.tolist() == expected
+    x = cr.tensor([7.5, -7.5], requires_grad=True)
+    rounded = x.div(2.0, rounding_mode=mode)
+    rounded.sum().backward()
+    assert rounded.tolist() == ([3.0, -4.0] if mode == "floor" else [3.0, -3.0]) and x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="rounding_mode must be None, \"trunc\" or \"floor\", got 'round'"):
+        cr.div(x, 2.0, rounding_mode="round")

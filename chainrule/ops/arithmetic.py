@@ -333,8 +333,11 @@ def _true_float(x: Tensor) -> Tensor:
     return x if x.data.dtype.kind == "f" else x.to(backend.get_default_dtype())
 
 
-def div(input: Any, other: Any) -> Tensor:
-    """input / other (true division: integer tensors give the default float dtype)."""
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other (true division: integer tensors give the default float dtype); `rounding_mode` "floor"
+    or "trunc" rounds the quotient (integers stay integers, and the gradient is 0, as in PyTorch)."""
+    if rounding_mode is not None:
+        return _rounded_div(input, other, rounding_mode)
     if _both_tensors(input, other) and input.data.dtype.kind == "f":
         try:
             return Div().apply(input, other)
@@ -371,3 +374,23 @@ def pow(input: Any, exponent: Any) -> Tensor:
 def neg(input: Tensor) -> Tensor:
     """-input."""
     return Neg().apply(input)
+
+
+def _rounded_div(input: Any, other: Any, rounding_mode: str) -> Tensor:
+    from chainrule.ops import pointwise  # builds on this module
+
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f'div: rounding_mode must be None, "trunc" or "floor", got {rounding_mode!r}')
+    if _checks.result_type(input, other).kind == "f":
+        return (pointwise.floor if rounding_mode == "floor" else pointwise.trunc)(div(input, other))
+    if rounding_mode == "floor":  # integers stay integers, with no gradient
+        return pointwise.floor_divide(input, other)
+    input, other = _pair(input, other, "div")
+    a, b = input.data, other.data
+    xp = backend.array_module(a)
+    if xp.any(b == 0):
+        raise RuntimeError("div: integer division by zero (rounding_mode='trunc'); divide floats instead")
+    quotient = xp.floor_divide(a, b)
+    # truncation rounds toward zero: one more than the floor where the division isn't exact and the signs differ
+    quotient += (quotient * b != a) & ((a < 0) != (b < 0))
+    return _checks.constant(quotient)

@@ -29,13 +29,16 @@ from chainrule.ops import (
 
 from chainrule.ops import _FAMILIES as _OP_FAMILIES
 from chainrule.ops.activation import *  # noqa: F403  (each family's __all__)
+from chainrule.ops.aliases import *  # noqa: F403
 from chainrule.ops.decompositions import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
 from chainrule.ops.pointwise import *  # noqa: F403
 from chainrule.ops.products import *  # noqa: F403
+from chainrule.ops.sampling import *  # noqa: F403
 from chainrule.ops.scans import *  # noqa: F403
 from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403
+from chainrule.ops.special import *  # noqa: F403
 
 from chainrule.io import CheckpointError, load, save
 from chainrule.legacy import (

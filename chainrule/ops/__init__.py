@@ -75,22 +75,29 @@ __all__ = [
 # PyTorch's wider surface (issue 13), one module per family: each lists its public functions in `__all__` and the
 # Tensor methods they back in `METHODS`, which chainrule.tensor binds (hand-written Tensor methods win).
 from chainrule.ops import activation as _activation  # (aliases: `scatter` the function would hide the module)
+from chainrule.ops import aliases as _aliases
 from chainrule.ops import decompositions as _decompositions
 from chainrule.ops import layout as _layout
 from chainrule.ops import pointwise as _pointwise
 from chainrule.ops import products as _products
+from chainrule.ops import sampling as _sampling
 from chainrule.ops import scans as _scans
 from chainrule.ops import scatter as _scatter
 from chainrule.ops import sorting as _sorting
+from chainrule.ops import special as _special
 from chainrule.ops.activation import *  # noqa: F403
+from chainrule.ops.aliases import *  # noqa: F403
 from chainrule.ops.decompositions import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
 from chainrule.ops.pointwise import *  # noqa: F403
 from chainrule.ops.products import *  # noqa: F403
+from chainrule.ops.sampling import *  # noqa: F403
 from chainrule.ops.scans import *  # noqa: F403
 from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403
+from chainrule.ops.special import *  # noqa: F403
 
-_FAMILIES = (_pointwise, _scans, _sorting, _scatter, _layout, _products, _decompositions, _activation)
+_FAMILIES = (_pointwise, _scans, _sorting, _scatter, _layout, _products, _decompositions, _activation, _special,
+             _sampling, _aliases)
 __all__ += [name for family in _FAMILIES for name in family.__all__]
 TENSOR_METHODS = {name: method for family in _FAMILIES for name, method in family.METHODS.items()}

@@ -19,6 +19,7 @@ properties such as a dropout mask or a fast path) stays in the family's test fil
 from __future__ import annotations
 
 from tests.ops.op_table.activation import ACTIVATION_ROWS
+from tests.ops.op_table.aliases import ALIASES_ROWS
 from tests.ops.op_table.conv import CONV_ROWS
 from tests.ops.op_table.core import CORE_ROWS, TAIL_ROWS
 from tests.ops.op_table.decompositions import DECOMPOSITIONS_ROWS
@@ -59,9 +60,11 @@ from tests.ops.op_table.pointwise import POINTWISE_ROWS
 from tests.ops.op_table.pooling import POOLING_ROWS
 from tests.ops.op_table.products import PRODUCTS_ROWS
 from tests.ops.op_table.recurrent import RECURRENT_ROWS
+from tests.ops.op_table.sampling import SAMPLING_ROWS
 from tests.ops.op_table.scans import SCANS_ROWS
 from tests.ops.op_table.scatter import SCATTER_ROWS
 from tests.ops.op_table.sorting import SORTING_ROWS
+from tests.ops.op_table.special import SPECIAL_ROWS
 
 # the rows of chainrule.nn.functional and chainrule.ops.recurrent, by family
 FAMILY_ROWS: dict[str, list[OpInfo]] = {
@@ -78,6 +81,9 @@ FAMILY_ROWS: dict[str, list[OpInfo]] = {
     "layout": LAYOUT_ROWS,
     "products": PRODUCTS_ROWS,
     "decompositions": DECOMPOSITIONS_ROWS,
+    "special": SPECIAL_ROWS,
+    "sampling": SAMPLING_ROWS,
+    "aliases": ALIASES_ROWS,
 }
 
 OP_TABLE: list[OpInfo] = [*CORE_ROWS, *TAIL_ROWS, *(row for rows in FAMILY_ROWS.values() for row in rows)]

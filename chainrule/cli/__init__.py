@@ -523,7 +523,11 @@ def _lr_find(args: argparse.Namespace) -> float | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `chainrule` console script; returns the exit status (0, 1 failure, 2 usage, 130 Ctrl-C)."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the parser is built (it imports argparse's locale, ...)
+        print("chainrule: interrupted before starting; nothing was changed", file=sys.stderr)
+        return 130
     debug = args.debug or os.environ.get("CHAINRULE_DEBUG", "") not in ("", "0")
     command = {"train": train, "resume": resume, "evaluate": evaluate, "predict": predict, "diagnose": _diagnose,
                "lr-find": _lr_find}[args.command]

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.cli import CLIError, Run, _config_source, _load_config, _overrides
-from chainrule.diagnostics import GradientWarning, lr_find, rules
 from chainrule.io import write_atomically
 from chainrule.run import RunDirectory
+
+# chainrule.diagnostics is imported inside the commands: building the parser (this module's add_commands) runs
+# before main() can turn a Ctrl-C into one line, so it must import nothing slow.
 
 
 def add_commands(commands: Any, debug: argparse.ArgumentParser) -> None:
@@ -55,6 +57,8 @@ def diagnose(args: argparse.Namespace) -> int:
         raise CLIError(f"--steps {args.steps}: give a positive number of training steps (e.g. 300)")
     if args.output is not None and Path(args.output).is_file():
         raise CLIError(f"--output {args.output}: is a file; give a folder for findings.json and the pictures")
+    from chainrule.diagnostics import GradientWarning, rules
+
     run = _build(args, diagnostics=True)
     trainer, data = run.trainer, run.config["data"]
     batches = math.ceil(len(run.train) / data["batch_size"])
@@ -97,6 +101,7 @@ def _health_table(last: dict[str, Any]) -> str:
 def _write_outputs(folder: Path, history: list[dict[str, Any]], findings: list[dict[str, Any]]) -> None:
     import json
 
+    from chainrule.diagnostics import rules
     from chainrule.report import plot_gradient_heatmap, plot_unit_health
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -117,6 +122,8 @@ def find_lr(args: argparse.Namespace) -> float | None:
                        "(e.g. 1e-7 and 10)")
     if args.num_steps < 2:
         raise CLIError(f"--num-steps {args.num_steps}: need at least 2 steps (e.g. 100)")
+    from chainrule.diagnostics import lr_find
+
     run = _build(args, diagnostics=False)
     result = lr_find(run.trainer, run.train, start_lr=args.start_lr, end_lr=args.end_lr, num_steps=args.num_steps,
                      batch_size=run.config["data"]["batch_size"])

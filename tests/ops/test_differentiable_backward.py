@@ -36,6 +36,8 @@ EXPLICIT_VJP = {
     "Erfinv": "xp.exp",
     "LogAddExp": "xp.exp",
     "_Rounding": "xp.zeros_like (a 0 gradient even where the upstream one is inf)",
+    "Lgamma": "digamma of the input array (the vjp is Polygamma(0))",
+    "Polygamma": "polygamma(n + 1) of the input array (the vjp is Polygamma(n + 1))",
     "Diagonal": "scatter onto the diagonal of zeros (DiagonalScatter)",
     "Unfold": "sum of the overlapping windows (UnfoldTranspose)",
     "UnfoldTranspose": "strided windows (its vjp is Unfold)",
@@ -115,6 +117,14 @@ def _indices(*values) -> cr.Tensor:
 
 _POS_WEIGHT = cr.tensor([2.0, 1.0, 0.5], dtype=cr.float64)
 _EYE = cr.eye(3, dtype=cr.float64)
+
+
+def _seeded_normal(mean, std):
+    """normal(mean, std) drawing the same noise every call, so that repeated evaluations are one function."""
+    cr.manual_seed(0)
+    return cr.normal(mean, std)
+
+
 _LONE_ZEROS = cr.tensor([[1.0, 0.0, 1.0]] * 2, dtype=cr.float64)  # prod's zero-handling path
 
 
@@ -152,6 +162,9 @@ CALLS = {
                               x.scatter_reduce(1, _indices([0, 0], [1, 0]), s, "mean", include_self=False)],
                 [(2, 3), (2, 3)]),
     "layout": (lambda x: [x.diagonal(1), cr.diag_embed(x, -1), x.unfold(1, 2, 1)], [(2, 3)]),
+    "sampling": (lambda m, s: [_seeded_normal(m, s.abs() + 0.5)], [(2, 3), (2, 3)]),
+    "special": (lambda x, y: [x.lgamma(), x.digamma(), x.polygamma(1), cr.polygamma(2, y), cr.hypot(x, y - 1),
+                              cr.xlogy(x - 1, y), cr.sinc(x), cr.fmax(x, y), cr.logit(x / 2)], [(2, 3), (2, 3)]),
     "scans": (lambda x: [x.prod(1), x.prod(), x.cumsum(0), x.cumprod(1), x.logcumsumexp(1)], [(2, 3)]),
     "products": (lambda x, y: [cr.einsum("ij,jk->ik", x, y), cr.einsum("ii->i", x @ y), cr.linalg.vector_norm(x, 3),
                                cr.linalg.vector_norm(x, dim=1), cr.linalg.vector_norm(y, 0.5),

@@ -8,7 +8,7 @@
 """
 
 from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
-from chainrule import autograd, backend, io, linalg, nn, optim, utils
+from chainrule import autograd, backend, io, linalg, nn, optim
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
     Device as device,
@@ -160,10 +160,18 @@ __all__ = [
     "transpose",
     "uint8",
     "unsqueeze",
-    "utils",
     "var",
     "where",
     "zeros",
     "zeros_like",
 ]
 __all__ += [name for family in _OP_FAMILIES for name in family.__all__]
+
+
+def __getattr__(name: str) -> object:
+    """`chainrule.utils` on first use (torch.utils.data's path to chainrule.data, which sits above the core)."""
+    if name == "utils":
+        import chainrule.utils
+
+        return chainrule.utils
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

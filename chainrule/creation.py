@@ -29,7 +29,7 @@ def _infer_dtype(data: Any, array: Any) -> numpy.dtype:
 def _to_array(data: Any, dtype: Any, device: Any, op: str, copy: bool = True) -> Any:
     """Convert user data to an array of the requested dtype on the requested device."""
     if isinstance(data, Tensor):
-        array = data.data
+        array = data._data
         target_device = backend.to_device(device) if device is not None else data.device
     else:
         target_device = backend.to_device(device)

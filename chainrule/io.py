@@ -131,7 +131,7 @@ def _is_state_dict(obj: Any) -> bool:
 
 def _to_numpy(value: Any, key: str) -> numpy.ndarray:
     """A C-contiguous NumPy copy-or-view of a Tensor or array, with a dtype safetensors and chainrule share."""
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._data if isinstance(value, Tensor) else value
     array = backend.move(array, backend.CPU)
     if array.dtype not in _DTYPE_NAMES:
         hint = " (bfloat16: convert to float32 first, e.g. tensor.float())" if "bfloat16" in str(array.dtype) else ""

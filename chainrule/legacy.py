@@ -31,7 +31,7 @@ class _TypedTensor(type):
         if len(data) != 1:
             raise TypeError(f"{cls.__name__}() takes sizes ({cls.__name__}(2, 3)) or one sequence of data "
                             f"({cls.__name__}([1, 2])), got {len(data)} arguments")
-        return tensor(data[0].data if isinstance(data[0], Tensor) else data[0], dtype=cls.dtype)
+        return tensor(data[0]._data if isinstance(data[0], Tensor) else data[0], dtype=cls.dtype)
 
     def __instancecheck__(cls, instance: Any) -> bool:
         return isinstance(instance, Tensor) and instance.dtype == cls.dtype and instance.device == backend.CPU

@@ -46,7 +46,8 @@ class Tensor:
         tensor([2., 4.])
     """
 
-    __slots__ = ("__weakref__", "_hooks", "_requires_grad", "_version", "data", "grad", "grad_fn")
+    # `_data` is the NumPy or CuPy array; `data` is PyTorch's: a Tensor sharing it, outside the graph
+    __slots__ = ("__weakref__", "_data", "_hooks", "_requires_grad", "_version", "grad", "grad_fn")
     __array_ufunc__ = None  # make `ndarray * tensor` call Tensor.__rmul__ instead of looping in NumPy
     _is_function = False
 
@@ -59,9 +60,9 @@ class Tensor:
         if all(isinstance(size, int) and not isinstance(size, bool) for size in data):
             if any(size < 0 for size in data):
                 raise ValueError(f"Tensor(*sizes): sizes must be >= 0, got {data}")
-            self.data = numpy.zeros(data if data else (0,), dtype=dtype)
+            self._data = numpy.zeros(data if data else (0,), dtype=dtype)
         elif len(data) == 1:
-            self.data = _to_array(data[0], dtype, None, "Tensor")
+            self._data = _to_array(data[0], dtype, None, "Tensor")
         else:
             raise TypeError(f"Tensor() takes sizes (Tensor(2, 3)) or one sequence of data (Tensor([1.0, 2.0])), "
                             f"got {len(data)} arguments that are not all ints")
@@ -76,19 +77,38 @@ class Tensor:
     # -- attributes --------------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._data.shape)
+
+    @property
+    def data(self) -> Tensor:
+        """The same memory as a Tensor outside the graph, as PyTorch's `.data`: changes through it (`p.data -=
+        lr * p.grad`, `p.data.uniform_()`) are neither recorded nor counted by autograd's version check, which
+        is what makes them unsafe when a graph still needs the old values (`detach()` is the safe form)."""
+        return _wrap(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """Replace the memory (`p.data = other`): a Tensor of the same dtype and device, as PyTorch requires."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}; wrap it: chainrule.tensor(...)")
+        if value.dtype != self._data.dtype or value.device != self.device:
+            raise RuntimeError(
+                f"data: can't set a {backend.dtype_name(self._data.dtype)} tensor on {self.device} to data of "
+                f"{backend.dtype_name(value.dtype)} on {value.device}; convert it first with .to(...)"
+            )
+        self._data = value._data
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> numpy.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> backend.Device:
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -105,7 +125,7 @@ class Tensor:
                 "requires_grad can only be changed on leaf tensors; to use a computed tensor as a constant, "
                 "take `t.detach()`"
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"only floating-point tensors can require gradients, got {backend.dtype_name(self.dtype)}; "
                 "convert with .float() first"
@@ -129,38 +149,38 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple), or the size of dimension `dim`."""
-        return Size(self.data.shape) if dim is None else self.data.shape[_ops.normalize_dim(dim, self.ndim)]
+        return Size(self._data.shape) if dim is None else self._data.shape[_ops.normalize_dim(dim, self.ndim)]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     # -- conversion --------------------------------------------------------------------------------
     def numpy(self) -> numpy.ndarray:
         """The underlying NumPy array (shared memory, like PyTorch's). CUDA tensors need .cpu() first."""
-        if type(self.data) is not numpy.ndarray:
+        if type(self._data) is not numpy.ndarray:
             raise TypeError(f"can't convert a {self.device} tensor to NumPy; call .cpu() first")
-        return self.data
+        return self._data
 
     def item(self) -> int | float | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"item() needs a tensor with exactly one element, got shape {self.shape} "
-                f"({self.data.size} elements); reduce it first (e.g. .sum() or .mean())"
+                f"({self._data.size} elements); reduce it first (e.g. .sum() or .mean())"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
         """The same data (shared memory and version counter) cut off from the graph."""
-        result = _wrap(self.data, False, None)
+        result = _wrap(self._data, False, None)
         result._version = self._version
         return result
 
@@ -169,7 +189,7 @@ class Tensor:
         return _ops.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self if self.data.flags.c_contiguous else _ops.clone(self)
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Move to a device and/or cast to a dtype: `t.to('cuda')`, `t.to(chainrule.float64)`, `t.to(other)`."""
@@ -215,7 +235,7 @@ class Tensor:
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         from chainrule.creation import tensor
 
-        data = data.data if isinstance(data, Tensor) else data
+        data = data._data if isinstance(data, Tensor) else data
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -307,13 +327,13 @@ class Tensor:
 
     def _inplace(self, ufunc_name: str, other: Any, what: str) -> Tensor:
         self._check_inplace(what)
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         value = _ops.operand_array(self, other, what)
         try:
-            getattr(xp, ufunc_name)(self.data, value, out=self.data, casting="same_kind")
+            getattr(xp, ufunc_name)(self._data, value, out=self._data, casting="same_kind")
         except TypeError:  # NumPy's casting error (its own constructor can't be called with a message)
             raise RuntimeError(
-                f"{what}: the result of dtype {backend.dtype_name(xp.result_type(self.data, value))} can't be cast to "
+                f"{what}: the result of dtype {backend.dtype_name(xp.result_type(self._data, value))} can't be cast to "
                 f"the {backend.dtype_name(self.dtype)} tensor it would be written into; use the out-of-place "
                 "operation, which returns the promoted dtype, or convert the tensor first (x = x.float())"
             ) from None
@@ -348,7 +368,7 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_()")
-        self.data[...] = _ops.operand_array(self, value, "fill_()")
+        self._data[...] = _ops.operand_array(self, value, "fill_()")
         self._bump_version()
         return self
 
@@ -358,11 +378,11 @@ class Tensor:
     def copy_(self, source: Any) -> Tensor:
         """Copy `source` (broadcast, cast to this dtype) into this tensor's memory."""
         self._check_inplace("copy_()")
-        value = source.data if isinstance(source, Tensor) else source
+        value = source._data if isinstance(source, Tensor) else source
         if isinstance(source, Tensor) and source.device != self.device:
             value = backend.move(value, self.device)
         try:
-            self.data[...] = value
+            self._data[...] = value
         except ValueError as error:
             raise ValueError(f"copy_(): can't copy shape {numpy.shape(value)} into {self.shape}: {error}") from None
         self._bump_version()
@@ -370,16 +390,16 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("index assignment")
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         if isinstance(value, Tensor) and value.device != self.device:
             raise RuntimeError(f"index assignment: value is on {value.device} but the tensor is on {self.device}")
         index = _ops.index_arrays(index)
         split = _ops.indexing.split_index(index)
         try:
             if split is None:
-                self.data[index] = array
+                self._data[index] = array
             else:  # PyTorch's order: the integers select a view first, the arrays index it
-                self.data[split[0]][split[1]] = array
+                self._data[split[0]][split[1]] = array
         except (IndexError, ValueError) as error:
             raise type(error)(f"assignment to tensor of shape {self.shape} at index {index!r}: {error}") from None
         self._bump_version()
@@ -390,19 +410,19 @@ class Tensor:
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __float__(self) -> float:
         return float(self.item())
@@ -411,21 +431,21 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
     def __format__(self, spec: str) -> str:
-        if spec and self.data.size == 1:
+        if spec and self._data.size == 1:
             return format(self.item(), spec)
         return repr(self)
 
     def __repr__(self) -> str:
-        data = self.data if type(self.data) is numpy.ndarray else self.data.get()
+        data = self._data if type(self._data) is numpy.ndarray else self._data.get()
         finite = data[numpy.isfinite(data)] if data.dtype.kind == "f" else data
         fixed = data.dtype.kind == "f" and finite.size and not numpy.all(finite == numpy.round(finite))
         body = numpy.array2string(data, precision=4, separator=", ", prefix="tensor(", threshold=1000,
@@ -433,8 +453,8 @@ class Tensor:
         if data.size == 0:
             body = f"[], size={data.shape}" if data.ndim > 1 else "[]"
         extras = []
-        if self.data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
-            extras.append(f"dtype={backend.dtype_name(self.data.dtype)}")
+        if self._data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
+            extras.append(f"dtype={backend.dtype_name(self._data.dtype)}")
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
         if self.grad_fn is not None:
@@ -746,7 +766,7 @@ def parse_to_arguments(args: tuple, kwargs: dict) -> tuple[backend.Device | None
 def _wrap(data: Any, requires_grad: bool, grad_fn: Any) -> Tensor:
     """Make a Tensor around an array without conversion or checks: the hot path of every op."""
     tensor = _object_new(Tensor)
-    tensor.data = data
+    tensor._data = data
     tensor.grad = None
     tensor._requires_grad = requires_grad
     tensor.grad_fn = grad_fn
@@ -763,19 +783,19 @@ def _root_gradient(output: Tensor, gradient: Any, create_graph: bool, caller: st
             "requires_grad=True, or it was computed under no_grad()"
         )
     if gradient is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
                 f"{caller}: the gradient can be created implicitly only for a scalar output, got shape "
                 f"{output.shape}; pass gradient= (a tensor of that shape), or reduce the output first"
             )
-        xp = backend.array_module(output.data)
+        xp = backend.array_module(output._data)
         return xp.ones(output.shape, dtype=output.dtype)
     if isinstance(gradient, Tensor):
         if gradient.device != output.device:
             raise RuntimeError(f"{caller}: gradient is on {gradient.device} but the output is on {output.device}")
-        gradient = gradient if create_graph else gradient.data
+        gradient = gradient if create_graph else gradient._data
     else:
-        xp = backend.array_module(output.data)
+        xp = backend.array_module(output._data)
         gradient = xp.asarray(gradient, dtype=output.dtype)
     if tuple(gradient.shape) != output.shape:
         raise RuntimeError(

@@ -214,3 +214,35 @@ def test_div_rounding_modes(mode: str) -> None:
     assert rounded.tolist() == ([3.0, -4.0] if mode == "floor" else [3.0, -3.0]) and x.grad.tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match="rounding_mode must be None, \"trunc\" or \"floor\", got 'round'"):
         cr.div(x, 2.0, rounding_mode="round")
+
+
+# -- .data is PyTorch's: a Tensor sharing the memory, outside the graph ------------------------------------------------
+def test_data_is_a_tensor_sharing_memory_outside_the_graph() -> None:
+    weight = cr.nn.Parameter(cr.tensor([1.0, 2.0]))
+    alias = weight.data
+    assert isinstance(alias, cr.Tensor) and not alias.requires_grad and alias.grad_fn is None
+    alias.mul_(10)  # seen by the parameter, not recorded
+    assert weight.tolist() == [10.0, 20.0] and weight.data.numpy().tolist() == [10.0, 20.0]
+    weight.grad = cr.tensor([1.0, 1.0])
+    weight.data -= 0.5 * weight.grad  # the manual SGD step of countless tutorials
+    assert weight.tolist() == [9.5, 19.5]
+    values, indices = cr.max(cr.tensor([[1.0, 3.0], [4.0, 2.0]]).data, 1)
+    assert values.tolist() == [3.0, 4.0] and indices.tolist() == [1, 0]
+
+
+def test_changes_through_data_are_not_counted_by_autograds_version_check() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    x.data.add_(1.0)  # PyTorch lets this through too: that is what .data is for (and why detach() is safer)
+    y.sum().backward()
+    assert x.grad.tolist() == [4.0, 6.0]  # computed from the changed values, as in PyTorch
+
+
+def test_setting_data_takes_a_tensor_of_the_same_dtype_and_device() -> None:
+    weight = cr.nn.Parameter(cr.zeros(3))
+    weight.data = cr.ones(5)  # a new shape is allowed, as in PyTorch
+    assert weight.shape == (5,) and weight.requires_grad
+    with pytest.raises(RuntimeError, match=r"can't set a chainrule.float32 tensor on cpu to data of chainrule.int64"):
+        weight.data = cr.tensor([1, 2])
+    with pytest.raises(TypeError, match="data must be set to a Tensor, got list"):
+        weight.data = [1.0, 2.0]

@@ -197,7 +197,7 @@ def _checked_apply(self: Function, *inputs: Tensor) -> Tensor:
     result = _unchecked_apply(self, *inputs)
     running = _RUNNING.node
     if result.grad_fn is self:
-        arrays = [tensor.data for tensor in inputs]
+        arrays = [tensor._data for tensor in inputs]
         if running is None:
             self._anomaly_origin = _Origin(_user_location(sys._getframe(1)), arrays)
         else:  # recorded by a create_graph backward: the user's line is that of the node being differentiated
@@ -227,10 +227,10 @@ def checked_backward(node: Function, grad: Any, create_graph: bool) -> Any:
 
 
 def _check_forward(node: Function, inputs: tuple[Tensor, ...], result: Tensor) -> None:
-    found = _nonfinite(result.data)
+    found = _nonfinite(result._data)
     if found is None:
         return
-    arrays = [tensor.data for tensor in inputs]
+    arrays = [tensor._data for tensor in inputs]
     origin = node.__dict__.get("_anomaly_origin") or _Origin(_user_location(sys._getframe(2)), arrays)
     held = _first_nonfinite(arrays)
     if held is None:
@@ -327,7 +327,7 @@ class _NonFinite(NamedTuple):
 
 
 def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _nonfinite(array: Any) -> _NonFinite | None:

@@ -227,7 +227,7 @@ class BackwardCFunction(_Node):
                     "return a Tensor (or None)"
                 )
             shape, dtype = self._inputs[index]
-            grad = grad if graph else grad.data
+            grad = grad if graph else grad._data
             if grad.shape != shape:
                 if not _expandable(shape, grad.shape):
                     raise RuntimeError(
@@ -438,7 +438,7 @@ def _record(cls, ctx, args, positions, parents, output, record):
     node._positions = positions
     node._inputs = tuple([(args[i].shape, args[i].dtype) for i in positions])
     node._outputs = tuple(
-        [(item.shape, item.dtype, _array_module(item.data)) if isinstance(item, Tensor) else None for item in outputs]
+        [(item.shape, item.dtype, _array_module(item._data)) if isinstance(item, Tensor) else None for item in outputs]
     )
     node._seq = _next_sequence()  # after the dirty inputs' versions: they are this node's outputs
     results = []
@@ -449,7 +449,7 @@ def _record(cls, ctx, args, positions, parents, output, record):
         if any(item is tensor for tensor in dirty):
             result = item  # the input itself now holds the output, with this node's history
         else:
-            result = _wrap(item.data, False, None)  # not the object forward returned, which may live elsewhere
+            result = _wrap(item._data, False, None)  # not the object forward returned, which may live elsewhere
             result._version = item._version
         if differentiable[index]:
             result.grad_fn = _OutputProxy(node, index) if multi else node
@@ -493,13 +493,13 @@ def _pack_saved(node, ctx, args, positions, outputs, results):
         output = next((j for j, item in enumerate(outputs) if item is tensor and results[j]._requires_grad), None)
         input_index = next((k for k, i in enumerate(positions) if args[i] is tensor), None)
         if output is not None:
-            saved.append(("output", output, tensor.data, results[output]._version))
+            saved.append(("output", output, tensor._data, results[output]._version))
             roles.append(f"output {output}")
         elif input_index is not None:
-            saved.append(("input", input_index, tensor.data, tensor._version))
+            saved.append(("input", input_index, tensor._data, tensor._version))
             roles.append(f"input {positions[input_index]}")
         else:
-            saved.append(("other", number, tensor.data, tensor._version))
+            saved.append(("other", number, tensor._data, tensor._version))
             roles.append(f"saved tensor {number}")
         counters.append(saved[-1][3])
     ctx.to_save = None

@@ -168,7 +168,7 @@ def _hook_result(hook, grad, create_graph):
         raise TypeError(f"a tensor hook must return a Tensor or None, got {type(result).__name__}")
     if result.shape != grad.shape:
         raise ValueError(f"a tensor hook returned a gradient of shape {result.shape}, expected {grad.shape}")
-    return result if create_graph else result.data
+    return result if create_graph else result._data
 
 
 def _run_hooks(hooks: list, grad: Any, create_graph: bool, shared: set) -> Any:
@@ -185,8 +185,8 @@ def _accumulate(leaf: Tensor, grad: Any, create_graph: bool, shared: set) -> Non
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     grad = _as_array(grad)
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
+    if grad.dtype != leaf._data.dtype:
+        grad = grad.astype(leaf._data.dtype)
     current = leaf.grad
     if current is None:
         if grad.base is not None or not grad.flags.writeable or id(grad) in shared:
@@ -194,9 +194,9 @@ def _accumulate(leaf: Tensor, grad: Any, create_graph: bool, shared: set) -> Non
         shared.add(id(grad))
         leaf.grad = _wrap(grad, False, None)
     elif current.requires_grad:
-        leaf.grad = _wrap(current.data + grad, False, None)
+        leaf.grad = _wrap(current._data + grad, False, None)
     else:
-        current.data += grad
+        current._data += grad
         current._bump_version()
 
 
@@ -209,7 +209,7 @@ class RetainGrad:
     def __call__(self, grad: Tensor) -> None:
         tensor = self.tensor()
         if tensor is not None:
-            tensor.grad = grad if grad.requires_grad else _wrap(grad.data.copy(), False, None)
+            tensor.grad = grad if grad.requires_grad else _wrap(grad._data.copy(), False, None)
 
 
 def retain_grad(tensor: Tensor) -> None:

@@ -148,21 +148,21 @@ class Function:
         count = len(inputs)
         if count == 2:
             x, y = inputs
-            arrays = (x.data, y.data)
+            arrays = (x._data, y._data)
             requires_grad = x._requires_grad or y._requires_grad
         elif count == 1:
             x = inputs[0]
-            arrays = (x.data,)
+            arrays = (x._data,)
             requires_grad = x._requires_grad
         else:
             x = inputs[0]
-            arrays = tuple([t.data for t in inputs])
+            arrays = tuple([t._data for t in inputs])
             requires_grad = any([t._requires_grad for t in inputs])
         out = self.forward(*arrays)
         if out.__class__ is not _ndarray and isinstance(out, _generic):
             out = numpy.asarray(out)
         result = _new_tensor(Tensor)
-        result.data = out
+        result._data = out
         result.grad = None
         result._hooks = None
         result._version = x._version if self.is_view else [0]

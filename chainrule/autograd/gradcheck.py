@@ -26,7 +26,7 @@ def _prepare(inputs: Any) -> list:
     prepared = []
     for item in items:
         if isinstance(item, Tensor) and item.requires_grad:
-            data = item.data
+            data = item._data
             if data.dtype != backend.float64 or not data.flags.writeable:
                 item = _wrap(data.astype(backend.float64), True, None)
         prepared.append(item)
@@ -40,13 +40,13 @@ def _outputs(function: Callable, inputs: list) -> list[Tensor]:
 
 
 def _flat(outputs: list[Tensor]) -> numpy.ndarray:
-    arrays = [numpy.asarray(out.detach().cpu().data, dtype=numpy.float64).ravel() for out in outputs]
+    arrays = [numpy.asarray(out.detach().cpu()._data, dtype=numpy.float64).ravel() for out in outputs]
     return numpy.concatenate(arrays) if arrays else numpy.zeros(0)
 
 
 def _numerical(function: Callable, inputs: list, index: int, eps: float) -> numpy.ndarray:
     """d(all outputs, flattened)/d(input `index`, element by element): columns of the Jacobian."""
-    array = inputs[index].data
+    array = inputs[index]._data
     columns = []
     for position in numpy.ndindex(array.shape):
         original = array[position].item()
@@ -67,7 +67,7 @@ def _analytic(outputs: list[Tensor], inputs: list, wanted: list[int]) -> list[nu
     jacobians = [numpy.zeros((total, size)) for size in sizes]
     row = 0
     for out in outputs:
-        xp = backend.array_module(out.data)
+        xp = backend.array_module(out._data)
         for position in numpy.ndindex(out.shape):
             seed = xp.zeros(out.shape, dtype=out.dtype)
             seed[position] = 1
@@ -76,7 +76,7 @@ def _analytic(outputs: list[Tensor], inputs: list, wanted: list[int]) -> list[nu
                               retain_graph=True, allow_unused=True)
                 for jacobian, g in zip(jacobians, grads, strict=True):
                     if g is not None:
-                        jacobian[row] = numpy.asarray(g.detach().cpu().data, dtype=numpy.float64).ravel()
+                        jacobian[row] = numpy.asarray(g.detach().cpu()._data, dtype=numpy.float64).ravel()
             row += 1
     return jacobians
 

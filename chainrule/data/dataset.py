@@ -111,7 +111,7 @@ def _labels_of(dataset_or_labels: Any) -> numpy.ndarray:
     else:
         labels = dataset_or_labels
     if isinstance(labels, Tensor):
-        labels = backend.move(labels.data, backend.CPU)
+        labels = backend.move(labels._data, backend.CPU)
     labels = numpy.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"stratified_split needs one label per sample (1-d), got labels of shape {labels.shape}")

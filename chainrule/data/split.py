@@ -75,17 +75,17 @@ def num_classes(dataset: Any) -> int | None:
 
 def _take(dataset: TensorDataset, indices: list[int]) -> TensorDataset:
     index = numpy.asarray(indices, dtype=numpy.int64)
-    return TensorDataset(*(tensor.data[index] for tensor in dataset.tensors))
+    return TensorDataset(*(tensor._data[index] for tensor in dataset.tensors))
 
 
 def _labels(dataset: Any) -> numpy.ndarray:
     """The last element of every sample as one host array."""
     if isinstance(dataset, TensorDataset):
-        return numpy.asarray(backend.move(dataset.tensors[-1].data, backend.CPU))
+        return numpy.asarray(backend.move(dataset.tensors[-1]._data, backend.CPU))
     if isinstance(dataset, Subset):
         return _labels(dataset.dataset)[numpy.asarray(dataset.indices, dtype=numpy.int64)]
     labels = []
     for index in range(len(dataset)):
         label = dataset[index][-1]
-        labels.append(backend.move(label.data, backend.CPU) if isinstance(label, Tensor) else label)
+        labels.append(backend.move(label._data, backend.CPU) if isinstance(label, Tensor) else label)
     return numpy.asarray(labels)

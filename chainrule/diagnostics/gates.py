@@ -23,8 +23,8 @@ def gate_saturation(module: Any, inputs: tuple, output: Any) -> tuple[Any, int] 
     module's gates can't be seen from outside (more than one layer)."""
     if module.mode not in ("LSTM", "GRU") or module.num_layers != 1 or not inputs:
         return None
-    x = inputs[0].data
-    sequence = output[0].data
+    x = inputs[0]._data
+    sequence = output[0]._data
     xp = backend.array_module(x)
     if x.ndim == 2:  # unbatched (L, H_in)
         x, sequence = x[None], sequence[None]
@@ -35,13 +35,16 @@ def gate_saturation(module: Any, inputs: tuple, output: Any) -> tuple[Any, int] 
     state = inputs[1] if len(inputs) > 1 else None
     if state is not None and module.mode == "LSTM":
         state = state[0]
-    first = xp.zeros_like(hidden[:, :1]) if state is None else state.data.reshape(-1, hidden.shape[0], size)[0][:, None]
+    if state is None:
+        first = xp.zeros_like(hidden[:, :1])
+    else:
+        first = state._data.reshape(-1, hidden.shape[0], size)[0][:, None]
     previous = xp.concatenate([first, hidden[:, :-1]], axis=1)
-    from_input = x @ module.weight_ih_l0.data.T
-    from_hidden = previous @ module.weight_hh_l0.data.T
+    from_input = x @ module.weight_ih_l0._data.T
+    from_hidden = previous @ module.weight_hh_l0._data.T
     if module.bias:
-        from_input = from_input + module.bias_ih_l0.data
-        from_hidden = from_hidden + module.bias_hh_l0.data
+        from_input = from_input + module.bias_ih_l0._data
+        from_hidden = from_hidden + module.bias_hh_l0._data
     if module.mode == "LSTM":
         pre = from_input + from_hidden  # i, f, g, o
         limits = xp.asarray([SIGMOID_FLAT] * (2 * size) + [TANH_FLAT] * size + [SIGMOID_FLAT] * size, dtype=pre.dtype)

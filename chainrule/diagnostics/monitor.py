@@ -118,12 +118,12 @@ class GradientMonitor(Callback):
         if trainer.batch == 0:
             self._epoch_norms, self._epoch_ratios, self._activations = [], [], {}
         self._interval = self.sample_interval(trainer)
-        self._vdot = backend.array_module(self.parameters[0].data).vdot if self.parameters else None
+        self._vdot = backend.array_module(self.parameters[0]._data).vdot if self.parameters else None
         self._arm(trainer)
 
     def on_after_backward(self, trainer: Any, batch: Any) -> None:
         vdot = self._vdot
-        norms = [0.0 if (grad := parameter.grad) is None else float(vdot(grad.data, grad.data))
+        norms = [0.0 if (grad := parameter.grad) is None else float(vdot(grad._data, grad._data))
                  for parameter in self.parameters]
         if not math.isfinite(trainer.last_loss):
             return  # the Trainer's own guard stops on a non-finite loss
@@ -133,14 +133,14 @@ class GradientMonitor(Callback):
         self._epoch_norms.append(norms)
         if self._sampling:  # activations were recorded during its forward; its update is measured next
             self._disarm()
-            self._before = [_sample_of(self.parameters[index].data).copy() for index in self._weight_index]
+            self._before = [_sample_of(self.parameters[index]._data).copy() for index in self._weight_index]
 
     def on_batch_end(self, trainer: Any, batch: int, logs: dict[str, Any]) -> None:
         if self._before is not None:
             ratios, vdot = [], self._vdot
             for index, before in zip(self._weight_index, self._before, strict=True):
                 scale = float(vdot(before, before))
-                before -= _sample_of(self.parameters[index].data)  # the copy becomes the update (sign aside)
+                before -= _sample_of(self.parameters[index]._data)  # the copy becomes the update (sign aside)
                 ratios.append(math.sqrt(float(vdot(before, before)) / scale) if scale > 0 else math.nan)
             self._epoch_ratios.append(ratios)
             self._before = None
@@ -208,7 +208,7 @@ class GradientMonitor(Callback):
                 stats["saturated"] = flat if stats["saturated"] is None else stats["saturated"] + flat
                 stats["count"] += count
             return
-        array = (output[0] if isinstance(output, tuple) else output).data  # an RNN's (output, h_n)
+        array = (output[0] if isinstance(output, tuple) else output)._data  # an RNN's (output, h_n)
         if array.ndim < 2:
             return
         axes = tuple(axis for axis in range(array.ndim) if axis != (1 if array.ndim >= 4 else array.ndim - 1))
@@ -270,7 +270,7 @@ class GradientMonitor(Callback):
         """Whether a gradient holds NaN or Inf (a float32 squared norm past 3.4e38 overflows while finite)."""
         for parameter in self.parameters:
             grad = parameter.grad
-            if grad is not None and not bool(backend.array_module(grad.data).isfinite(grad.data).all()):
+            if grad is not None and not bool(backend.array_module(grad._data).isfinite(grad._data).all()):
                 return True
         return False
 

@@ -14,7 +14,7 @@ from chainrule.tensor import Tensor
 def _to_numpy(values: Any) -> numpy.ndarray:
     """The host NumPy array behind a Tensor, a CuPy array, a NumPy array or a nested list."""
     if isinstance(values, Tensor):
-        values = values.data
+        values = values._data
     if array_module(values) is not numpy or hasattr(values, "__cuda_array_interface__"):
         values = values.get()  # CuPy: copy to host
     return numpy.asarray(values)

@@ -1,6 +1,6 @@
 """Initializers with PyTorch's names, signatures and formulas (`torch.nn.init`).
 
-Each one fills `tensor.data` in place from chainrule's random generators (so `chainrule.manual_seed` makes
+Each one fills the tensor in place from chainrule's random generators (so `chainrule.manual_seed` makes
 it reproducible), records no graph even when the tensor requires grad, and returns the tensor:
 
     >>> weight = chainrule.empty(256, 784)
@@ -87,7 +87,7 @@ def _sample(kind: str, tensor: Tensor, what: str, dtype: Any = None) -> Any:
 
 def _write(tensor: Tensor, values: Any) -> Tensor:
     """Copy `values` into the tensor's memory (views stay views), outside autograd."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     tensor._bump_version()
     return tensor
 
@@ -133,7 +133,7 @@ def eye_(tensor: Tensor) -> Tensor:
     _check_tensor(tensor, "eye_")
     if tensor.ndim != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported, got shape {tuple(tensor.shape)}")
-    xp = backend.array_module(tensor.data)
+    xp = backend.array_module(tensor._data)
     return _write(tensor, xp.eye(*tensor.shape, dtype=tensor.dtype))
 
 
@@ -190,10 +190,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1) -> Tensor:
         raise ValueError(
             f"Only tensors with 2 or more dimensions are supported, got shape {tuple(tensor.shape)}"
         )
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flattened = _sample("normal", tensor, "orthogonal_").reshape(rows, cols)
     if rows < cols:
         flattened = flattened.T

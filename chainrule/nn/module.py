@@ -23,8 +23,8 @@ class Parameter(Tensor):
     def __init__(self, data: Tensor | Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = backend.array_module_of_device(backend.CPU).empty(0, dtype=backend.get_default_dtype())
-        array = data.data if isinstance(data, Tensor) else Tensor(data).data
-        self.data = array
+        array = data._data if isinstance(data, Tensor) else Tensor(data)._data
+        self._data = array
         self.grad = None
         self.grad_fn = None
         self._version = data._version if isinstance(data, Tensor) else [0]
@@ -286,7 +286,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad._data[...] = 0
                 param.grad._bump_version()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -304,7 +304,7 @@ class Module:
                     for tensor in registry.values():
                         if tensor is None:
                             continue
-                        tensor.data = convert(tensor).data
+                        tensor._data = convert(tensor)._data
                         if tensor.grad is not None:
                             tensor.grad = convert(tensor.grad)
         return self
@@ -369,7 +369,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value._data if isinstance(value, Tensor) else value
             shape = tuple(getattr(array, "shape", ()))
             if shape != target.shape:
                 problems.append(f"  size mismatch for {key}: copying a value of shape {shape}, "
@@ -390,7 +390,7 @@ class Module:
                     array = backend.move(array, target.device)
                 elif not isinstance(state_dict[key], Tensor) and target.device.type != "cpu":
                     array = backend.move(backend.array_module_of_device(backend.CPU).asarray(array), target.device)
-                target.data[...] = array
+                target._data[...] = array
                 target._bump_version()
         return _IncompatibleKeys(missing, unexpected)
 

@@ -30,12 +30,12 @@ SCALAR_TYPES = (int, float, bool, numpy.number, numpy.bool_)
 
 def check_pair(a: Tensor, b: Tensor, op: str) -> None:
     """Two tensor operands must live on one device and share a dtype; say which differ and how to fix it."""
-    if (a.data.__class__ is not numpy.ndarray or b.data.__class__ is not numpy.ndarray) and a.device != b.device:
+    if (a._data.__class__ is not numpy.ndarray or b._data.__class__ is not numpy.ndarray) and a.device != b.device:
         raise RuntimeError(
             f"{op}: expected both tensors on the same device, got {a.device} and {b.device}; "
             f"move one with .to('{a.device}')"
         )
-    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+    if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
         # suggest converting toward floating point (integer data into a float layer is the usual mistake)
         target = b.dtype if a.dtype.kind != "f" and b.dtype.kind == "f" else a.dtype
         raise TypeError(
@@ -92,8 +92,8 @@ def promoted(tensors: Sequence[Tensor], op: str) -> list[Tensor]:
     PyTorch's binary ops, `where` and `cat` do; the cast is differentiable, so gradients come back in each
     input's own dtype."""
     first = tensors[0]
-    dtype = first.data.dtype
-    if all(tensor.data.dtype is dtype and tensor.data.__class__ is numpy.ndarray for tensor in tensors):
+    dtype = first._data.dtype
+    if all(tensor._data.dtype is dtype and tensor._data.__class__ is numpy.ndarray for tensor in tensors):
         return list(tensors)  # the common case: nothing to check or cast
     for tensor in tensors[1:]:
         if tensor.device != first.device:
@@ -121,7 +121,7 @@ def as_operand(value: Any, like: Tensor, op: str) -> Tensor:
     """Turn a scalar, list or array operand into a tensor on `like`'s device (float data takes its dtype)."""
     if isinstance(value, Tensor):
         return value
-    xp = backend.array_module(like.data)
+    xp = backend.array_module(like._data)
     try:
         array = xp.asarray(value)
     except (TypeError, ValueError) as error:
@@ -142,8 +142,8 @@ def operand_array(target: Tensor, value: Any, op: str) -> Any:
     if isinstance(value, Tensor):
         if value.device != target.device:
             raise RuntimeError(f"{op}: operand is on {value.device} but the tensor is on {target.device}")
-        return value.data
-    return as_operand(value, target, op).data
+        return value._data
+    return as_operand(value, target, op)._data
 
 
 def normalize_dim(dim: Any, ndim: int, op: str = "dim", tensor_ndim: int | None = None) -> int:
@@ -240,7 +240,7 @@ def check_float_input(input: Any, op: str, name: str | None = None) -> None:
         if name is not None:
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(input).__name__}")
         raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         if name is not None:
             raise TypeError(
                 f"{op}: {name} must be floating point, got a {backend.dtype_name(input.dtype)} tensor of shape "

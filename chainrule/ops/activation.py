@@ -104,7 +104,7 @@ class Elu(Function):
         (x,) = self.input_tensors()
         # clamp keeps exp finite (and its gradient 0) where x > 0, so no inf * 0 reaches the second derivative
         negative = (x.clamp(max=0) * self.input_scale).exp() * (self.alpha * self.input_scale)
-        return where(_constant(x.data > 0), grad, grad * negative) * self.scale
+        return where(_constant(x._data > 0), grad, grad * negative) * self.scale
 
 
 class Gelu(Function):
@@ -240,7 +240,7 @@ class Softplus(Function):
     def vjp(self, grad):
         (x,) = self.input_tensors()
         scaled = x * self.beta
-        linear = _constant(scaled.data > self.threshold)
+        linear = _constant(scaled._data > self.threshold)
         return where(linear, grad, grad * scaled.sigmoid())
 
 
@@ -383,7 +383,7 @@ def _result(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
     """
     if not inplace or (input.requires_grad and backend.GRAD_MODE.enabled):
         return result
-    input.data[...] = result.data
+    input._data[...] = result._data
     input._bump_version()  # nodes that saved this memory now refuse backward, as in PyTorch
     return input
 
@@ -478,7 +478,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"prelu: weight has {count} slopes but the input of shape {input.shape} has {channels} channel"
             f"{'s' if channels != 1 else ''} (dimension 1; 1 below 2 dimensions); give 1 slope or {channels}"
         )
-    return where(_constant(input.data > 0), input, slopes * input)
+    return where(_constant(input._data > 0), input, slopes * input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -673,12 +673,12 @@ def _norm_at_least(input: Tensor, p: float, axes: tuple[int, ...] | None, eps: f
     if p == 2:
         power = input * input
     elif p < 1:  # |x|^p has an infinite slope at 0 too: zeros contribute 0, with a zero gradient (as PyTorch)
-        nonzero = _constant(input.data != 0)
+        nonzero = _constant(input._data != 0)
         power = where(nonzero, where(nonzero, magnitude, 1.0) ** p, 0.0)
     else:
         power = magnitude ** p
     total = power.sum(axes, keepdim=True)
-    large = _constant(total.data ** (1.0 / p) >= eps)
+    large = _constant(total._data ** (1.0 / p) >= eps)
     root = where(large, total, 1.0) ** (1.0 / p) if p != 2 else where(large, total, 1.0).sqrt()
     return where(large, root, eps)
 

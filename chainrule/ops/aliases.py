@@ -79,7 +79,7 @@ def square(input: Tensor) -> Tensor:
 def reciprocal(input: Tensor) -> Tensor:
     """1 / input (integer inputs give the default float dtype; 1/0 is inf, silently, as in PyTorch);
     d/dx (1/x) = -1/x^2."""
-    with backend._errstate(backend.array_module(input.data), divide="ignore"):
+    with backend._errstate(backend.array_module(input._data), divide="ignore"):
         return div(1, input)
 
 
@@ -172,8 +172,8 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         raise RuntimeError(f"take(): expected an integer (int64) tensor for index, got {kind}; convert with .long()")
     count = input.numel()
     if index.numel():
-        xp = backend.array_module(index.data)
-        low, high = int(xp.min(index.data)), int(xp.max(index.data))
+        xp = backend.array_module(index._data)
+        low, high = int(xp.min(index._data)), int(xp.max(index._data))
         bad = high if high >= count else low
         if bad >= count or bad < -count:
             raise IndexError(f"take(): index {bad} out of range for a tensor of {count} elements "
@@ -208,7 +208,7 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
     if not _checks.is_int(n):
         raise TypeError(f"matrix_power: n must be an int, got {type(n).__name__} {n!r}")
     if n == 0:  # PyTorch's identity: a constant, whatever the input
-        xp = backend.array_module(input.data)
+        xp = backend.array_module(input._data)
         identity = xp.eye(input.shape[-1], dtype=input.dtype)
         return _wrap(xp.ascontiguousarray(xp.broadcast_to(identity, input.shape)), False, None)
     base = inverse(input) if n < 0 else input
@@ -293,7 +293,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
         raise RuntimeError(f"equal: tensors on {input.device} and {other.device}; move one with .to() first")
     if input.shape != other.shape:
         return False
-    return bool((input.data == other.data).all())
+    return bool((input._data == other._data).all())
 
 
 # -- predicates and properties -------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def is_nonzero(input: Tensor) -> bool:
             f"is_nonzero: expected a tensor with exactly one element, got {input.numel()} (shape {input.shape}); "
             "reduce it first (.any(), .all())"
         )
-    return bool(input.data.reshape(()))
+    return bool(input._data.reshape(()))
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:
@@ -349,7 +349,7 @@ def _nelement(self: Tensor) -> int:
 
 def _is_contiguous(self: Tensor, memory_format: Any = None) -> bool:
     """True if the elements lie in row-major order without gaps (a view like .mT or x[:, ::2] is not)."""
-    return bool(self.data.flags.c_contiguous)
+    return bool(self._data.flags.c_contiguous)
 
 
 def _is_cpu(self: Tensor) -> bool:
@@ -363,7 +363,7 @@ def _get_device(self: Tensor) -> int:
 
 def _stride(self: Tensor, dim: int | None = None) -> tuple[int, ...] | int:
     """The step in elements between neighbours along each dimension (0 along broadcast ones), or along `dim`."""
-    strides = tuple(step // self.data.itemsize for step in self.data.strides)
+    strides = tuple(step // self._data.itemsize for step in self._data.strides)
     if dim is None:
         return strides
     return strides[_checks.normalize_dim(dim, self.ndim, "stride()")]
@@ -377,15 +377,15 @@ def _address(array: Any) -> int:
 
 def _data_ptr(self: Tensor) -> int:
     """The address of the first element in memory (device memory for CUDA tensors)."""
-    return _address(self.data)
+    return _address(self._data)
 
 
 def _storage_offset(self: Tensor) -> int:
     """The position, in elements, of the first element in the memory of the array this tensor views."""
-    root = self.data
+    root = self._data
     while getattr(root, "base", None) is not None and hasattr(root.base, "strides"):
         root = root.base
-    return (_address(self.data) - _address(root)) // self.data.itemsize
+    return (_address(self._data) - _address(root)) // self._data.itemsize
 
 
 def _false(self: Tensor) -> bool:
@@ -406,11 +406,11 @@ def _short(self: Tensor) -> Tensor:
 
 
 def _nbytes(self: Tensor) -> int:
-    return int(self.data.nbytes)
+    return int(self._data.nbytes)
 
 
 def _itemsize(self: Tensor) -> int:
-    return int(self.data.itemsize)
+    return int(self._data.itemsize)
 
 
 def _retains_grad(self: Tensor) -> bool:
@@ -443,7 +443,7 @@ def _reshape_in_place(self: Tensor, shape: tuple, what: str) -> Tensor:
     self._check_inplace(what)
     if self.grad_fn is not None and self.requires_grad:
         raise RuntimeError(f"{what}: can't change the shape of a tensor in the graph; use the out-of-place form")
-    self.data = self.data.reshape(shape)  # adding or dropping size-1 dims never copies
+    self._data = self._data.reshape(shape)  # adding or dropping size-1 dims never copies
     return self
 
 
@@ -456,8 +456,8 @@ def _transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
         _checks.normalize_dim(dim0, 0, "transpose_()")
         _checks.normalize_dim(dim1, 0, "transpose_()")
         return self
-    xp = backend.array_module(self.data)
-    self.data = xp.swapaxes(self.data, _checks.normalize_dim(dim0, self.ndim, "transpose_()"),
+    xp = backend.array_module(self._data)
+    self._data = xp.swapaxes(self._data, _checks.normalize_dim(dim0, self.ndim, "transpose_()"),
                             _checks.normalize_dim(dim1, self.ndim, "transpose_()"))
     return self
 

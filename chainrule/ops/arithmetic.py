@@ -244,7 +244,7 @@ def _scalar(value: Any) -> Any:
 
 def _float_for(x: Tensor, constant: Any) -> Tensor:
     """Integer data combined with a float scalar computes in the default float dtype, as in PyTorch."""
-    if isinstance(constant, float) and x.data.dtype.kind != "f":
+    if isinstance(constant, float) and x._data.dtype.kind != "f":
         return x.to(backend.get_default_dtype())
     return x
 
@@ -263,9 +263,9 @@ def _both_tensors(input: Any, other: Any) -> bool:
     return (
         isinstance(other, Tensor)
         and isinstance(input, Tensor)
-        and input.data.dtype is other.data.dtype
-        and input.data.__class__ is _ndarray
-        and other.data.__class__ is _ndarray
+        and input._data.dtype is other._data.dtype
+        and input._data.__class__ is _ndarray
+        and other._data.__class__ is _ndarray
     )
 
 
@@ -330,7 +330,7 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 def _true_float(x: Tensor) -> Tensor:
-    return x if x.data.dtype.kind == "f" else x.to(backend.get_default_dtype())
+    return x if x._data.dtype.kind == "f" else x.to(backend.get_default_dtype())
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -338,7 +338,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     or "trunc" rounds the quotient (integers stay integers, and the gradient is 0, as in PyTorch)."""
     if rounding_mode is not None:
         return _rounded_div(input, other, rounding_mode)
-    if _both_tensors(input, other) and input.data.dtype.kind == "f":
+    if _both_tensors(input, other) and input._data.dtype.kind == "f":
         try:
             return Div().apply(input, other)
         except ValueError as error:
@@ -386,7 +386,7 @@ def _rounded_div(input: Any, other: Any, rounding_mode: str) -> Tensor:
     if rounding_mode == "floor":  # integers stay integers, with no gradient
         return pointwise.floor_divide(input, other)
     input, other = _pair(input, other, "div")
-    a, b = input.data, other.data
+    a, b = input._data, other._data
     xp = backend.array_module(a)
     if xp.any(b == 0):
         raise RuntimeError("div: integer division by zero (rounding_mode='trunc'); divide floats instead")

@@ -72,7 +72,7 @@ def _lapack(op: str, failure: tuple[str, str], routine: Callable, *arrays: Any) 
 
 def _array(value: Any) -> Any:
     """The array of a Tensor, or the array itself (backward runs on both)."""
-    return value.data if value.__class__ is Tensor else value
+    return value._data if value.__class__ is Tensor else value
 
 
 def _inverse(a: Any, op: str) -> Any:
@@ -384,7 +384,7 @@ def logdet(input: Tensor) -> Tensor:
     """log det(A): NaN where det(A) < 0, -inf where it is 0 (as PyTorch); d log det A = A^{-T}."""
     _matrices(input, "logdet")
     sign, logabsdet = slogdet(input)
-    negative = sign.data < 0
+    negative = sign._data < 0
     if not bool(negative.any()):
         return logabsdet
     return where(_checks.constant(negative), math.nan, logabsdet)
@@ -414,7 +414,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> QRResult:
     packed = QR("complete" if mode == "complete" else "reduced").apply(A)
     q, r = _unpack(packed, _qr_shapes(A.shape, mode))
     if mode == "r":
-        xp = backend.array_module(A.data)
+        xp = backend.array_module(A._data)
         return QRResult(_checks.constant(xp.zeros((0,), dtype=A.dtype)), r)
     return QRResult(q, r)
 

@@ -33,7 +33,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"dropout: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}")
     return Dropout(float(p)).apply(input)
 
@@ -63,6 +63,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                          f"of shape {input.shape}; use dropout for element-wise dropout")
     if not training or p == 0.0:
         return input
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"dropout2d: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}")
     return FeatureDropout(float(p)).apply(input)

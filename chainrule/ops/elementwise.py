@@ -361,11 +361,11 @@ def compare(ufunc_name: str, input: Any, other: Any) -> Tensor:
         input, other = other, input
         ufunc_name = {"less": "greater", "greater": "less", "less_equal": "greater_equal",
                       "greater_equal": "less_equal"}.get(ufunc_name, ufunc_name)
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     if isinstance(other, Tensor):
         if other.device != input.device:
             raise RuntimeError(f"comparison: tensors on {input.device} and {other.device}; move one first")
-        other = other.data
+        other = other._data
     elif not isinstance(other, _checks.SCALAR_TYPES):
-        other = _checks.as_operand(other, input, "comparison").data
-    return _wrap(xp.asarray(getattr(xp, ufunc_name)(input.data, other)), False, None)
+        other = _checks.as_operand(other, input, "comparison")._data
+    return _wrap(xp.asarray(getattr(xp, ufunc_name)(input._data, other)), False, None)

@@ -59,7 +59,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {weight.shape}")
     count = weight.shape[0]
-    indices = input.data
+    indices = input._data
     if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= count):
         bad = int(indices.max()) if int(indices.max()) >= count else int(indices.min())
         raise IndexError(
@@ -76,8 +76,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding with a new last dimension of size `num_classes` (max + 1 when -1)."""
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
         raise TypeError("one_hot: expects an integer (int64) tensor of class indices")
-    xp = backend.array_module(tensor.data)
-    labels = tensor.data
+    xp = backend.array_module(tensor._data)
+    labels = tensor._data
     if labels.size and int(labels.min()) < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(labels.min())}")
     largest = int(labels.max()) if labels.size else -1

@@ -90,7 +90,7 @@ class IndexSelect(Function):
 def index_arrays(index: Any) -> Any:
     """Replace Tensors inside an index by their arrays (lists become arrays so NumPy reads them as one index)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
         return tuple(index_arrays(part) for part in index)
     if isinstance(index, list) and builtins.any(isinstance(part, Tensor) for part in index):
@@ -142,7 +142,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The entries at integer `index` (1-D) along `dim`; repeated indices accumulate their gradients."""
     axis = _checks.normalize_dim(dim, input.ndim, "index_select")
-    indices = index.data if isinstance(index, Tensor) else backend.array_module(input.data).asarray(index)
+    indices = index._data if isinstance(index, Tensor) else backend.array_module(input._data).asarray(index)
     if indices.ndim != 1 or indices.dtype.kind not in "iu":
         raise TypeError(
             f"index_select: index must be a 1-D integer tensor, got {indices.dtype} of shape {indices.shape}"

@@ -127,7 +127,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         factors = (None,) * dims if recompute_scale_factor else tuple(float(f) for f in values)
     if min(out) <= 0:
         raise ValueError(f"interpolate: output size must be positive, got {out} for input of shape {input.shape}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     indices = [_nearest_index(n, o, f, input.dtype, xp) for n, o, f in zip(spatial, out, factors, strict=True)]
     return NearestResample(indices, spatial).apply(input)
 

@@ -169,7 +169,7 @@ def _int(value: Any, name: str, op: str) -> int:
 
 
 def _zero_like(input: Tensor) -> Tensor:
-    return _wrap(backend.array_module(input.data).zeros((), dtype=input.dtype), False, None)
+    return _wrap(backend.array_module(input._data).zeros((), dtype=input.dtype), False, None)
 
 
 # -- flips and rotations --------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def _triangle(input: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {input.shape}")
     diagonal = _int(diagonal, "diagonal", op)
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     rows, columns = input.shape[-2:]
     keep = (xp.tril if lower else xp.triu)(xp.ones((rows, columns), dtype=bool), diagonal)
     return where(_checks.constant(keep), input, _zero_like(input))
@@ -426,8 +426,8 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if repeats is None:  # torch.repeat_interleave(repeats): the repeated indices
         if input.dtype.kind not in "iu" or input.ndim > 1:
             raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-D integer tensor, got {input.shape}")
-        xp = backend.array_module(input.data)
-        return _wrap(xp.asarray(_repeated_indices(input.data, input.numel())), False, None)
+        xp = backend.array_module(input._data)
+        return _wrap(xp.asarray(_repeated_indices(input._data, input.numel())), False, None)
     x = flatten(input) if dim is None else input
     axis = 0 if dim is None else _checks.normalize_dim(dim, input.ndim, "repeat_interleave")
     if x.ndim == 0:
@@ -439,13 +439,13 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
                             f"{backend.dtype_name(repeats.dtype)}")
         if repeats.ndim > 1:
             raise RuntimeError(f"repeat_interleave: repeats must be 0-d or 1-D, got shape {repeats.shape}")
-        counts = repeats.data
+        counts = repeats._data
     else:
         counts = [_int(repeats, "repeats", "repeat_interleave")]
     indices = _repeated_indices(counts, size)
     if output_size is not None and output_size != indices.size:
         raise RuntimeError(f"repeat_interleave: output_size is {output_size} but the repeats give {indices.size}")
-    return IndexSelect(axis, backend.array_module(x.data).asarray(indices)).apply(x)
+    return IndexSelect(axis, backend.array_module(x._data).asarray(indices)).apply(x)
 
 
 def _repeated_indices(counts: Any, size: int) -> numpy.ndarray:

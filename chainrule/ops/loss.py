@@ -232,7 +232,7 @@ class BinaryCrossEntropy(Function):
 
     def vjp(self, grad):
         x, t = self.input_tensors()
-        grad = _spread(grad, self.reduction, x.data.size, x.shape)
+        grad = _spread(grad, self.reduction, x._data.size, x.shape)
         if self.weight is not None:
             grad = grad * _constant(self.weight)
         grad_x = grad * (x - t) / ((1 - x) * x).clamp(min=1e-12)
@@ -277,7 +277,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def vjp(self, grad):
         x, t = self.input_tensors()
-        grad = _spread(grad, self.reduction, x.data.size, x.shape)
+        grad = _spread(grad, self.reduction, x._data.size, x.shape)
         if self.weight is not None:
             grad = grad * _constant(self.weight)
         pos_weight = 1 if self.pos_weight is None else _constant(self.pos_weight)
@@ -347,7 +347,7 @@ class _PointwiseLoss(Function):
 
     def vjp(self, grad):
         x, t = self.input_tensors()
-        grad = _spread(grad, self.reduction, x.data.size, x.shape) * self._tensor_slope(x - t)
+        grad = _spread(grad, self.reduction, x._data.size, x.shape) * self._tensor_slope(x - t)
         return grad, -grad if self.needs_grad(1) else None
 
 
@@ -437,7 +437,7 @@ def _check_target(input: Tensor, target: Any, op: str) -> None:
     """A target of the input's shape, dtype and device: broadcasting the two is almost always a bug."""
     _check_tensor(target, "target", input, op)
     if target.shape != input.shape:
-        fix = (f"reshape the target, e.g. {_view_hint(input.shape)}" if target.data.size == input.data.size
+        fix = (f"reshape the target, e.g. {_view_hint(input.shape)}" if target._data.size == input._data.size
                else "make them match")
         raise ValueError(
             f"{op}: input of shape {input.shape} and target of shape {target.shape} differ; PyTorch would "
@@ -466,7 +466,7 @@ def _weight_array(weight: Any, name: str, input: Tensor, op: str, classes: int |
     if classes is None and not _broadcasts_to(weight.shape, input.shape):
         raise ValueError(f"{op}: {name} of shape {weight.shape} does not broadcast to the input's shape "
                          f"{input.shape}")
-    return weight.data
+    return weight._data
 
 
 def _check_class_input(input: Any, op: str) -> int:
@@ -481,7 +481,7 @@ def _check_class_target(input: Tensor, target: Tensor, ignore_index: int, op: st
     """Class indices: the input's shape without the class axis, an integer dtype, labels in range."""
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expected:
-        fix = f"; reshape it, e.g. {_view_hint(expected)}" if target.data.size == math.prod(expected) else ""
+        fix = f"; reshape it, e.g. {_view_hint(expected)}" if target._data.size == math.prod(expected) else ""
         raise ValueError(f"{op}: expected target of shape {expected} for input {input.shape}, got {target.shape}"
                          f"{fix}{hint}")
     if target.dtype.kind not in "iu":
@@ -490,7 +490,7 @@ def _check_class_target(input: Tensor, target: Tensor, ignore_index: int, op: st
             f"target of shape {target.shape} for input {input.shape}; convert it with .long(){hint}"
         )
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    labels = target.data
+    labels = target._data
     bad = (labels != ignore_index) & ((labels < 0) | (labels >= classes))
     if bad.any():
         label = int(labels[bad].ravel()[0])
@@ -596,13 +596,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     check_float_input(input, op, "input")
     _check_target(input, target, op)
     weights = _weight_array(weight, "weight", input, op)
-    data = input.data
+    data = input._data
     if not bool(((data >= 0) & (data <= 1)).all()):
         raise ValueError(
             f"{op}: all elements of input must be between 0 and 1, got values in [{float(data.min())}, "
             f"{float(data.max())}]; apply sigmoid first, or use binary_cross_entropy_with_logits on the logits"
         )
-    targets = target.data
+    targets = target._data
     if targets.size:
         low, high = float(targets.min()), float(targets.max())
         if not (low >= 0 and high <= 1):  # written so that a NaN target fails too, as in PyTorch
@@ -642,4 +642,4 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     _check_target(input, target, op)
     if reduction == "batchmean":
         return KLDivergence("mean", input.shape[0] if input.ndim else 1, log_target).apply(input, target)
-    return KLDivergence(reduction, input.data.size, log_target).apply(input, target)
+    return KLDivergence(reduction, input._data.size, log_target).apply(input, target)

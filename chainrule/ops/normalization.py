@@ -91,7 +91,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     shape = _channel_shape(input)
     axes = (0, *range(2, input.ndim))
     if training or running_mean is None or running_var is None:
-        count = input.data.size // channels
+        count = input._data.size // channels
         if training and count <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input of shape "
@@ -103,16 +103,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             with no_grad():
                 mean = function.mean.reshape(channels)
                 unbiased = function.var.reshape(channels) * (count / (count - 1))
-                running_mean.data *= 1 - momentum
-                running_mean.data += momentum * mean
-                running_var.data *= 1 - momentum
-                running_var.data += momentum * unbiased
+                running_mean._data *= 1 - momentum
+                running_mean._data += momentum * mean
+                running_var._data *= 1 - momentum
+                running_var._data += momentum * unbiased
                 running_mean._bump_version()
                 running_var._bump_version()
     else:
-        xp = backend.array_module(input.data)
-        mean = _wrap(running_mean.data.reshape(shape), False, None)
-        rstd = _wrap(1.0 / xp.sqrt(running_var.data.reshape(shape) + eps), False, None)
+        xp = backend.array_module(input._data)
+        mean = _wrap(running_mean._data.reshape(shape), False, None)
+        rstd = _wrap(1.0 / xp.sqrt(running_var._data.reshape(shape) + eps), False, None)
         result = (input - mean) * rstd
     if weight is not None:
         result = result * weight.reshape(shape)

@@ -50,7 +50,7 @@ def _tensor_input(input: Any, op: str) -> Tensor:
 def _floating(input: Any, op: str) -> Tensor:
     """The input of a floating function: integer and bool tensors are converted to the default float dtype."""
     input = _tensor_input(input, op)
-    return input if input.data.dtype.kind == "f" else input.to(backend.get_default_dtype())
+    return input if input._data.dtype.kind == "f" else input.to(backend.get_default_dtype())
 
 
 def _operands(op: str, *values: Any, floating: bool = False) -> list[Tensor]:
@@ -67,7 +67,7 @@ def _operands(op: str, *values: Any, floating: bool = False) -> list[Tensor]:
     dtype = _result_dtype(*values)
     if floating and dtype.kind != "f":
         dtype = backend.get_default_dtype()
-    xp = backend.array_module(like.data)
+    xp = backend.array_module(like._data)
     result = []
     for value in values:
         if not isinstance(value, Tensor):
@@ -78,7 +78,7 @@ def _operands(op: str, *values: Any, floating: bool = False) -> list[Tensor]:
                 f"{op}: expected all tensors on the same device, got {like.device} and {value.device}; "
                 f"move one with .to('{like.device}')"
             )
-        result.append(value if value.data.dtype == dtype else value.to(dtype))
+        result.append(value if value._data.dtype == dtype else value.to(dtype))
     return result
 
 
@@ -695,32 +695,32 @@ def erfinv(input: Tensor) -> Tensor:
 # -- rounding --------------------------------------------------------------------------------------
 def _rounding_input(input: Any, op: str) -> Tensor:
     input = _tensor_input(input, op)
-    if input.data.dtype.kind == "b":
+    if input._data.dtype.kind == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert with .long() or .float() first")
     return input
 
 
 def _copy(input: Tensor) -> Tensor:
     """Integers are already rounded: a copy, as PyTorch returns."""
-    return _wrap(input.data.copy(), False, None)
+    return _wrap(input._data.copy(), False, None)
 
 
 def floor(input: Tensor) -> Tensor:
     """The largest integer <= input, elementwise (integer tensors are returned as a copy)."""
     input = _rounding_input(input, "floor")
-    return Floor().apply(input) if input.data.dtype.kind == "f" else _copy(input)
+    return Floor().apply(input) if input._data.dtype.kind == "f" else _copy(input)
 
 
 def ceil(input: Tensor) -> Tensor:
     """The smallest integer >= input, elementwise (integer tensors are returned as a copy)."""
     input = _rounding_input(input, "ceil")
-    return Ceil().apply(input) if input.data.dtype.kind == "f" else _copy(input)
+    return Ceil().apply(input) if input._data.dtype.kind == "f" else _copy(input)
 
 
 def trunc(input: Tensor) -> Tensor:
     """input rounded toward zero, elementwise (integer tensors are returned as a copy)."""
     input = _rounding_input(input, "trunc")
-    return Trunc().apply(input) if input.data.dtype.kind == "f" else _copy(input)
+    return Trunc().apply(input) if input._data.dtype.kind == "f" else _copy(input)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -733,7 +733,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     input = _rounding_input(input, "round")
     if not _checks.is_int(decimals):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         if decimals != 0:
             raise TypeError(
                 f"round: decimals={decimals} needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; "
@@ -746,7 +746,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 def frac(input: Tensor) -> Tensor:
     """The fractional part input - trunc(input), with the sign of input."""
     input = _tensor_input(input, "frac")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(
             f"frac: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; convert it with .float()"
         )
@@ -756,12 +756,12 @@ def frac(input: Tensor) -> Tensor:
 def sgn(input: Tensor) -> Tensor:
     """The sign of input: sign(input) for real tensors (bool tensors are returned as a copy, as PyTorch)."""
     input = _tensor_input(input, "sgn")
-    return _copy(input) if input.data.dtype.kind == "b" else sign(input)
+    return _copy(input) if input._data.dtype.kind == "b" else sign(input)
 
 
 # -- binary functions --------------------------------------------------------------------------------
 def _check_integer_divisor(divisor: Tensor, op: str) -> None:
-    if divisor.data.dtype.kind in "iub" and bool((divisor.data == 0).any()):
+    if divisor._data.dtype.kind in "iub" and bool((divisor._data == 0).any()):
         raise RuntimeError(
             f"{op}: integer division by zero (PyTorch raises ZeroDivisionError); use floating-point tensors "
             "to get inf/NaN instead"
@@ -770,7 +770,7 @@ def _check_integer_divisor(divisor: Tensor, op: str) -> None:
 
 def _remainder_operands(input: Any, other: Any, op: str) -> list[Tensor]:
     input, other = _operands(op, input, other)
-    if input.data.dtype.kind == "b":
+    if input._data.dtype.kind == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert with .long() or .float() first")
     _check_integer_divisor(other, op)
     return [input, other]
@@ -795,10 +795,10 @@ def remainder(input: Any, other: Any) -> Tensor:
 def floor_divide(input: Any, other: Any) -> Tensor:
     """floor(input / other), elementwise: `input // other`. No gradient (PyTorch has none either)."""
     input, other = _remainder_operands(input, other, "floor_divide")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     try:
         with _quiet(xp):
-            return _checks.constant(xp.floor_divide(input.data, other.data))
+            return _checks.constant(xp.floor_divide(input._data, other._data))
     except ValueError as error:
         raise _broadcast_error("floor_divide", input.shape, other.shape) or error from None
 
@@ -838,11 +838,11 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
         tensor([ 0.2500, 12.5000])
     """
     input = _tensor_input(input, "lerp")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"lerp: needs floating-point tensors, got {backend.dtype_name(input.dtype)}; "
                         "convert with .float()")
     for name, value in (("end", end), ("weight", weight)):
-        if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
+        if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
             raise RuntimeError(
                 f"lerp: expected {name} of dtype {backend.dtype_name(input.dtype)} like input, got "
                 f"{backend.dtype_name(value.dtype)}; convert it with .to({backend.dtype_name(input.dtype)})"
@@ -854,7 +854,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and
     smallest finite values); integer and bool tensors are returned as a copy."""
     input = _tensor_input(input, "nan_to_num")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         return _copy(input)
     return NanToNum(nan, posinf, neginf).apply(input)
 
@@ -863,10 +863,10 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 def _test(input: Any, op: str, floating: Callable[[Any, Any], Any], otherwise: bool) -> Tensor:
     """A bool test of each element: `floating(xp, array)` for floating tensors, `otherwise` for the rest."""
     input = _tensor_input(input, op)
-    xp = backend.array_module(input.data)
-    if input.data.dtype.kind != "f":
+    xp = backend.array_module(input._data)
+    if input._data.dtype.kind != "f":
         return _wrap(xp.full(input.shape, otherwise), False, None)
-    return _checks.constant(floating(xp, input.data))
+    return _checks.constant(floating(xp, input._data))
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -897,9 +897,9 @@ def isfinite(input: Tensor) -> Tensor:
 def signbit(input: Tensor) -> Tensor:
     """Whether each element's sign bit is set: true for negative numbers and -0.0 (a bool tensor)."""
     input = _tensor_input(input, "signbit")
-    if input.data.dtype.kind == "b":
-        return _wrap(backend.array_module(input.data).zeros(input.shape, dtype=bool), False, None)
-    return _checks.constant(backend.array_module(input.data).signbit(input.data))
+    if input._data.dtype.kind == "b":
+        return _wrap(backend.array_module(input._data).zeros(input.shape, dtype=bool), False, None)
+    return _checks.constant(backend.array_module(input._data).signbit(input._data))
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
@@ -908,7 +908,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     input = _tensor_input(input, "isclose")
     if not isinstance(other, Tensor):
         other = _operands("isclose", input, other)[1]
-    if input.data.dtype != other.data.dtype:
+    if input._data.dtype != other._data.dtype:
         raise RuntimeError(
             f"isclose: expected tensors of one dtype, got {backend.dtype_name(input.dtype)} and "
             f"{backend.dtype_name(other.dtype)}; convert one with .to({backend.dtype_name(input.dtype)})"
@@ -917,7 +917,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         if value < 0:
             raise RuntimeError(f"isclose: {name} must be greater than or equal to zero, got {value}")
     _checks.check_pair(input, other, "isclose")
-    a, b = input.data, other.data
+    a, b = input._data, other._data
     xp = backend.array_module(a)
     error = _broadcast_error("isclose", a.shape, b.shape)
     if error is not None:
@@ -939,16 +939,16 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element of input is close to other's (see isclose): a Python bool."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def _logical(ufunc: str, op: str, input: Any, other: Any) -> Tensor:
     """A logical ufunc of the truth values of two operands of any dtypes."""
     input = _tensor_input(input, op)
     b = _checks.operand_array(input, other, op)  # checks the device of a tensor
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     try:
-        return _checks.constant(getattr(xp, ufunc)(input.data, b))
+        return _checks.constant(getattr(xp, ufunc)(input._data, b))
     except ValueError as error:
         raise _broadcast_error(op, input.shape, numpy.shape(b)) or error from None
 
@@ -971,13 +971,13 @@ def logical_xor(input: Tensor, other: Any) -> Tensor:
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise `not input` (nonzero is true): a bool tensor."""
     input = _tensor_input(input, "logical_not")
-    return _checks.constant(backend.array_module(input.data).logical_not(input.data))
+    return _checks.constant(backend.array_module(input._data).logical_not(input._data))
 
 
 def _bitwise_operands(op: str, symbol: str, *values: Any) -> list[Tensor]:
     """Integer or bool operands of one dtype; a float operand is a TypeError that names the logical op."""
     tensors = _operands(op, *values)
-    if tensors[0].data.dtype.kind == "f":
+    if tensors[0]._data.dtype.kind == "f":
         logical = op.replace("bitwise_", "logical_") if "shift" not in op else None
         hint = f"; for truth values use chainrule.{logical} or convert with .bool()" if logical else ""
         raise TypeError(
@@ -989,9 +989,9 @@ def _bitwise_operands(op: str, symbol: str, *values: Any) -> list[Tensor]:
 
 def _bitwise(ufunc: str, op: str, symbol: str, input: Any, other: Any) -> Tensor:
     a, b = _bitwise_operands(op, symbol, input, other)
-    xp = backend.array_module(a.data)
+    xp = backend.array_module(a._data)
     try:
-        return _checks.constant(getattr(xp, ufunc)(a.data, b.data))
+        return _checks.constant(getattr(xp, ufunc)(a._data, b._data))
     except ValueError as error:
         raise _broadcast_error(op, a.shape, b.shape) or error from None
 
@@ -1024,7 +1024,7 @@ def bitwise_right_shift(input: Any, other: Any) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     """Elementwise bitwise not of an integer tensor (-x - 1), logical not of a bool one: `~input`."""
     (input,) = _bitwise_operands("bitwise_not", "~", _tensor_input(input, "bitwise_not"))
-    return _checks.constant(backend.array_module(input.data).invert(input.data))
+    return _checks.constant(backend.array_module(input._data).invert(input._data))
 
 
 # -- Tensor methods, operators and in-place forms ------------------------------------------------------
@@ -1045,7 +1045,7 @@ def _write_into(target: Tensor, result: Tensor, what: str) -> None:
             f"{what}: result type {backend.dtype_name(result.dtype)} can't be cast to the desired output type "
             f"{backend.dtype_name(target.dtype)}; use the out-of-place form, or convert the tensor first"
         )
-    backend.array_module(target.data).copyto(target.data, result.data, casting="same_kind")
+    backend.array_module(target._data).copyto(target._data, result._data, casting="same_kind")
     target._bump_version()
 
 

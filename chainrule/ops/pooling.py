@@ -313,7 +313,7 @@ def _avg_pool(input, dims, op, kernel_size, stride, padding, ceil_mode, count_in
     if divisor_override is not None and (not _checks.is_int(divisor_override) or divisor_override == 0):
         raise ValueError(f"{op}: divisor_override must be a non-zero int, got {divisor_override!r}")
     windows = _windows(input, dims, op, kernel_size, stride, padding, 1, ceil_mode)
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     return AvgPool(windows, _divisor(windows, count_include_pad, divisor_override, xp, input.dtype)).apply(input)
 
 
@@ -351,7 +351,7 @@ def _adaptive_avg_pool(input: Tensor, output_size: Any, dims: int, op: str) -> T
     size = input.shape[-dims:]
     if 0 in size:
         raise ValueError(f"{op}: expected an input with non-zero spatial size, got input of shape {input.shape}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     matrices = []
     for n, out in zip(size, sizes, strict=True):
         out = n if out is None else out

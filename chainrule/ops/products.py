@@ -151,7 +151,7 @@ def _scaled(term: Tensor, factor: Any) -> Tensor:
     if factor == 1:
         return term
     if factor == 0:
-        never = backend.array_module(term.data).zeros((), dtype=backend.bool_)
+        never = backend.array_module(term._data).zeros((), dtype=backend.bool_)
         return where(_checks.constant(never), term, 0.0)
     return term * factor
 
@@ -375,7 +375,7 @@ def _diagonals(operand: Tensor, labels: list) -> tuple[Tensor, list]:
         second = labels.index(label, first + 1)
         others = [i for i in range(len(labels)) if i not in (first, second)]
         moved = permute(operand, [*others, first, second])
-        positions = _checks.constant(backend.array_module(operand.data).arange(operand.shape[first]))
+        positions = _checks.constant(backend.array_module(operand._data).arange(operand.shape[first]))
         operand = getitem(moved, (Ellipsis, positions, positions))
         labels = [labels[i] for i in others] + [label]
     return operand, labels
@@ -619,7 +619,7 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     if shape[axis] != 3 or 1 in sizes:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {sizes[0]} and {sizes[1]}")
     input, other = expand(input, shape), expand(other, shape)
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     once = _checks.constant(xp.asarray([1, 2, 0], dtype=backend.int64))
     twice = _checks.constant(xp.asarray([2, 0, 1], dtype=backend.int64))
     return (index_select(input, axis, once) * index_select(other, axis, twice)

@@ -521,7 +521,7 @@ def _layers(op: str, gates: int, make, states: Sequence[Tensor] | None, input: T
     x = input.transpose(0, 1) if batch_first else input
     zeros = None
     if states is None:
-        zeros = _wrap(backend.array_module(x.data).zeros((x.shape[1], hidden), dtype=x.dtype), False, None)
+        zeros = _wrap(backend.array_module(x._data).zeros((x.shape[1], hidden), dtype=x.dtype), False, None)
     finals: list[list[Tensor]] = [[] for _ in state_names]
     for layer in range(num_layers):
         outputs = []

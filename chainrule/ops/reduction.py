@@ -173,7 +173,7 @@ class Std(Var):
     def vjp(self, grad):
         (x,) = self.input_tensors()
         kept = _keep(self.output_tensor(), x.shape, self.axes, self.keepdim)
-        zero = _wrap(kept.data == 0, False, None)
+        zero = _wrap(kept._data == 0, False, None)
         safe = where(zero, 1.0, kept)  # no division by zero anywhere, so no NaN leaks into 2nd derivatives
         grad = _keep(grad, x.shape, self.axes, self.keepdim)
         centered = x - x.mean(self.axes, keepdim=True)
@@ -225,7 +225,7 @@ def _axes(input: Tensor, dim: Any, op: str) -> tuple | None:
 
 
 def _need_float(input: Tensor, op: str) -> None:
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"{op}: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; use .float()")
 
 
@@ -253,13 +253,13 @@ def sum_to_size(input: Tensor, shape: tuple) -> Tensor:
 
 def _extreme(input: Tensor, dim: Any, keepdim: bool, smallest: bool) -> Any:
     op = "min" if smallest else "max"
-    if input.data.size == 0:
+    if input._data.size == 0:
         raise RuntimeError(f"{op}: the tensor is empty (shape {input.shape}); there is no {op}imum")
     if dim is None:
         return Amax(None, False, smallest).apply(input)
     axis = _checks.normalize_dim(dim, input.ndim, op)
     if input.ndim == 0:
-        return MaxResult(input, _wrap(backend.array_module(input.data).zeros((), dtype=backend.int64), False, None))
+        return MaxResult(input, _wrap(backend.array_module(input._data).zeros((), dtype=backend.int64), False, None))
     function = MaxDim(axis, keepdim, smallest)
     values = function.apply(input)
     indices = function.indices if keepdim else function.indices.squeeze(axis)
@@ -315,16 +315,16 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(input: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
-    xp = backend.array_module(input.data)
-    if input.data.size == 0:
+    xp = backend.array_module(input._data)
+    if input._data.size == 0:
         raise RuntimeError(f"{op}: the tensor is empty (shape {input.shape})")
     find = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
-        index = find(input.data)
+        index = find(input._data)
         result = index.reshape((1,) * input.ndim) if keepdim else xp.asarray(index)
     else:
         axis = _checks.normalize_dim(dim, input.ndim, op)
-        result = find(input.data, axis=axis, keepdims=keepdim) if input.ndim else xp.asarray(0)
+        result = find(input._data, axis=axis, keepdims=keepdim) if input.ndim else xp.asarray(0)
     return _wrap(xp.asarray(result, dtype=backend.int64), False, None)
 
 
@@ -340,11 +340,11 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Whether any element (along `dim`) is true; no gradient."""
-    xp = backend.array_module(input.data)
-    return _wrap(xp.asarray(input.data.any(axis=_axes(input, dim, "any"), keepdims=keepdim)), False, None)
+    xp = backend.array_module(input._data)
+    return _wrap(xp.asarray(input._data.any(axis=_axes(input, dim, "any"), keepdims=keepdim)), False, None)
 
 
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Whether every element (along `dim`) is true; no gradient."""
-    xp = backend.array_module(input.data)
-    return _wrap(xp.asarray(input.data.all(axis=_axes(input, dim, "all"), keepdims=keepdim)), False, None)
+    xp = backend.array_module(input._data)
+    return _wrap(xp.asarray(input._data.all(axis=_axes(input, dim, "all"), keepdims=keepdim)), False, None)

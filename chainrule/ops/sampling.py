@@ -67,7 +67,7 @@ def _standard_normal(tensor: Tensor) -> Any:
 
 def _write(tensor: Tensor, values: Any) -> Tensor:
     """Copy `values` into the tensor's memory (a view writes through to its base) and bump its version."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     tensor._bump_version()
     return tensor
 
@@ -119,7 +119,7 @@ def _probability_array(p: Any, like: Tensor, op: str) -> Any:
         if p.device != like.device:
             raise RuntimeError(f"{op}: p is on {p.device} but the tensor is on {like.device}; move p with "
                                f".to('{like.device}')")
-        array = p.data
+        array = p._data
         if array.size and not bool(((array >= 0) & (array <= 1)).all()):
             raise RuntimeError(f"{op}: every probability in p must be in [0, 1]; clamp them first "
                                "(p.clamp(0, 1))")
@@ -149,7 +149,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     _require_floating(input, "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     return _write(input, -xp.log1p(-_uniform(input)) / lambd)
 
 
@@ -159,7 +159,7 @@ def geometric_(input: Tensor, p: float, *, generator: Any = None) -> Tensor:
     _start_inplace(input, "geometric_", generator)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     uniform = backend.random_uniform(input.shape, backend.float64, input.device)
     return _write(input, xp.floor(xp.log1p(-uniform) / math.log1p(-p)) + 1)
 
@@ -170,7 +170,7 @@ def cauchy_(input: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator
     _require_floating(input, "cauchy_")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     return _write(input, median + sigma * xp.tan(math.pi * (_uniform(input) - 0.5)))
 
 
@@ -180,7 +180,7 @@ def log_normal_(input: Tensor, mean: float = 1.0, std: float = 2.0, *, generator
     _require_floating(input, "log_normal_")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     return _write(input, xp.exp(_standard_normal(input) * std + mean))
 
 
@@ -224,7 +224,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     """
     _require_tensor(input, "bernoulli")
     _no_generator(generator, "bernoulli")
-    result = _wrap(backend.array_module(input.data).empty(input.shape, input.dtype), False, None)
+    result = _wrap(backend.array_module(input._data).empty(input.shape, input.dtype), False, None)
     if p is not None:
         return bernoulli_(result, p)
     _require_floating(input, "bernoulli")
@@ -248,7 +248,7 @@ def _multinomial_checks(input: Tensor, num_samples: int, replacement: bool) -> N
             f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
             f"({num_samples} > {categories}); pass replacement=True or ask for at most {categories}"
         )
-    weights = input.data
+    weights = input._data
     if weights.size == 0 and input.ndim == 2 and input.shape[0] == 0:
         return
     if not bool(((weights >= 0) & (weights < math.inf)).all()):
@@ -268,8 +268,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     """
     _multinomial_checks(input, num_samples, replacement)
     _no_generator(generator, "multinomial")
-    xp = backend.array_module(input.data)
-    weights = input.data.astype(backend.float64).reshape(-1, input.shape[-1])
+    xp = backend.array_module(input._data)
+    weights = input._data.astype(backend.float64).reshape(-1, input.shape[-1])
     rows = weights.shape[0]
     if not replacement:
         uniform = backend.random_uniform(weights.shape, backend.float64, input.device)
@@ -306,7 +306,7 @@ class Normal(Function):
 
 def _check_std(std: Any) -> None:
     if isinstance(std, Tensor):
-        if std.numel() and not bool((std.data >= 0).all()):
+        if std.numel() and not bool((std._data >= 0).all()):
             raise RuntimeError("normal expects all elements of std >= 0.0")
     elif std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -354,7 +354,7 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:
     _require_tensor(input, "poisson")
     _no_generator(generator, "poisson")
     _require_floating(input, "poisson")
-    rates = input.data
+    rates = input._data
     if rates.size and not bool((rates >= 0).all()):
         raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative (and not NaN)")
     xp = backend.array_module(rates)

@@ -44,7 +44,7 @@ def _extended(a: Any, axis: int, count: int, fill: float, at_start: bool) -> Any
     """`a` with `count` slices of `fill` put before it (at_start) or after it along `axis`."""
     edge_shape = (*a.shape[:axis], count, *a.shape[axis + 1:])
     if a.__class__ is Tensor:
-        edge = _wrap(backend.array_module(a.data).full(edge_shape, fill, dtype=a.dtype), False, None)
+        edge = _wrap(backend.array_module(a._data).full(edge_shape, fill, dtype=a.dtype), False, None)
         return cat([edge, a] if at_start else [a, edge], axis)
     xp = backend.array_module(a)
     edge = xp.full(edge_shape, fill, dtype=a.dtype)
@@ -278,7 +278,7 @@ def _running_extreme(input: Tensor, dim: int, op: str) -> CumMaxResult:
     _check_tensor(input, op)
     axis = _checks.normalize_dim(dim, input.ndim, op)
     vector = input.reshape(1) if input.ndim == 0 else input
-    data = vector.data
+    data = vector._data
     xp = backend.array_module(data)
     running = scan(xp.maximum if op == "cummax" else xp.minimum, data, axis)
     holds = data == running
@@ -333,14 +333,14 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """Number of nonzero elements (over `dim`, an int or a tuple of ints), as an int64 tensor; no gradient."""
     _check_tensor(input, "count_nonzero")
     axes = _checks.normalize_dims(dim, input.ndim, "count_nonzero")
-    xp = backend.array_module(input.data)
-    count = xp.count_nonzero(input.data, axis=axes if input.ndim else None)
+    xp = backend.array_module(input._data)
+    count = xp.count_nonzero(input._data, axis=axes if input.ndim else None)
     return _wrap(xp.asarray(count, dtype=backend.int64), False, None)
 
 
 def _scan_in_place(input: Tensor, dim: int, dtype: Any, function: Callable[..., Tensor], what: str) -> Tensor:
     input._check_inplace(what)
-    input.data[...] = function(input.detach(), dim, dtype=dtype).data
+    input._data[...] = function(input.detach(), dim, dtype=dtype)._data
     input._bump_version()
     return input
 

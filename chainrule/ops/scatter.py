@@ -214,7 +214,7 @@ def _index_array(index: Any, like: Tensor, op: str) -> Any:
         )
     if index.device != like.device:
         raise RuntimeError(f"{op}: index is on {index.device} but the input is on {like.device}")
-    return index.data
+    return index._data
 
 
 def _check_range(index: Any, size: int, axis: int, op: str, allow_negative: bool = False,
@@ -289,7 +289,7 @@ def _scalar_value(value: Any, input: Tensor, op: str) -> Tensor:
         return value if value.dtype == input.dtype else value.to(input.dtype)
     if not isinstance(value, _checks.SCALAR_TYPES):
         raise TypeError(f"{op}: value must be a number or a 0-dimensional tensor, got {type(value).__name__}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     return _wrap(xp.asarray(value).astype(input.dtype), False, None)
 
 
@@ -433,7 +433,7 @@ def _put_index(input: Tensor, indices: Any, op: str) -> tuple:
     indices of its true entries), checked against the input's shape."""
     if isinstance(indices, Tensor) or not isinstance(indices, Sequence) or not indices:
         raise TypeError(f"{op}: indices must be a non-empty tuple of Tensors, got {indices!r}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     arrays, axis = [], 0
     for position, index in enumerate(indices):
         if not isinstance(index, Tensor):
@@ -454,10 +454,10 @@ def _put_index(input: Tensor, indices: Any, op: str) -> tuple:
                     f"{op}: the shape of the mask {index.shape} at index {position} does not match the shape "
                     f"{input.shape[axis:axis + covered]} of the indexed tensor {input.shape} at dimension {axis}"
                 )
-            arrays.extend(xp.nonzero(index.data))
+            arrays.extend(xp.nonzero(index._data))
         else:
-            _check_range(index.data, input.shape[axis], axis, op, allow_negative=True, error=IndexError)
-            arrays.append(index.data)
+            _check_range(index._data, input.shape[axis], axis, op, allow_negative=True, error=IndexError)
+            arrays.append(index._data)
         axis += covered
     try:
         numpy.broadcast_shapes(*(a.shape for a in arrays))
@@ -566,7 +566,7 @@ def _mask_array(mask: Any, input: Tensor, op: str) -> Any:
         )
     if mask.device != input.device:
         raise RuntimeError(f"{op}: mask is on {mask.device} but the input is on {input.device}")
-    return mask.data
+    return mask._data
 
 
 def _broadcast_shape(input: Tensor, mask: Any, op: str) -> tuple:
@@ -627,11 +627,11 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     1-D tensor per dimension (a 0-d input counts as 1-D)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"nonzero: expected a Tensor, got {type(input).__name__}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     if as_tuple:
-        array = input.data if input.ndim else input.data.reshape(1)
+        array = input._data if input.ndim else input._data.reshape(1)
         return tuple(_wrap(part.astype(xp.int64), False, None) for part in xp.nonzero(array))
-    return _wrap(xp.argwhere(input.data).astype(xp.int64), False, None)
+    return _wrap(xp.argwhere(input._data).astype(xp.int64), False, None)
 
 
 def argwhere(input: Tensor) -> Tensor:
@@ -655,7 +655,7 @@ def _in_place(tensor: Tensor, what: str, compute: Callable[[], Tensor], operands
             f"{what}: the result has shape {result.shape}, which doesn't fit the tensor's shape {tensor.shape} "
             "(in place, the other operands must broadcast to the tensor)"
         )
-    tensor.data[...] = result.data
+    tensor._data[...] = result._data
     tensor._bump_version()
     return tensor
 

@@ -201,7 +201,7 @@ def _resolve_shape(shape: tuple, numel: int, input_shape: tuple, op: str) -> tup
 
 def reshape(input: Tensor, shape: Sequence[int]) -> Tensor:
     """Same elements in a new shape (one size may be -1 to infer it); a view when the memory allows."""
-    shape = _resolve_shape(tuple(shape), input.data.size, input.shape, "reshape")
+    shape = _resolve_shape(tuple(shape), input._data.size, input.shape, "reshape")
     if shape == input.shape:
         return input
     return Reshape(shape).apply(input)
@@ -209,8 +209,8 @@ def reshape(input: Tensor, shape: Sequence[int]) -> Tensor:
 
 def view(input: Tensor, shape: Sequence[int]) -> Tensor:
     """Like reshape, but never copies: fails, as PyTorch's view, when the strides don't allow it."""
-    shape = _resolve_shape(tuple(shape), input.data.size, input.shape, "view")
-    if shape != input.shape and not _is_viewable(input.data, shape):
+    shape = _resolve_shape(tuple(shape), input._data.size, input.shape, "view")
+    if shape != input.shape and not _is_viewable(input._data, shape):
         raise RuntimeError(
             f"view: shape {shape} is not compatible with the memory layout of the input (shape {input.shape}, "
             "not contiguous); use .reshape(...) instead, which copies when needed"
@@ -402,7 +402,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         return ConstantPad(tuple(widths), value).apply(input)
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     result = input
     for axis, (before, after) in enumerate(widths):
         if before or after:

@@ -126,7 +126,7 @@ def _at_positions(input: Tensor, x: Tensor, order: Any, positions: Any, axis: in
 def _sorted(input: Tensor, dim: int, descending: bool, op: str) -> tuple[Tensor, Any]:
     """(values, indices) of `input` sorted along `dim`, shaped as the input."""
     x, axis = _vector(input, dim, op)
-    indices = _order(x.data, axis, descending)
+    indices = _order(x._data, axis, descending)
     values = take_along(x, indices, axis)
     if input.ndim == 0:
         values, indices = values.reshape(()), indices.reshape(())
@@ -149,7 +149,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (int64, stable); no gradient."""
     x, axis = _vector(input, dim, "argsort")
-    indices = _order(x.data, axis, descending)
+    indices = _order(x._data, axis, descending)
     return _wrap(indices.reshape(()) if input.ndim == 0 else indices, False, None)
 
 
@@ -166,7 +166,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     """
     x, axis = _vector(input, dim, "topk")
     _check_k(k, 0, x.shape[axis], dim, "topk")
-    indices = _order(x.data, axis, descending=largest)[(slice(None),) * axis + (slice(0, k),)]
+    indices = _order(x._data, axis, descending=largest)[(slice(None),) * axis + (slice(0, k),)]
     values = take_along(x, indices, axis)
     if input.ndim == 0:
         values, indices = values.reshape(()), indices.reshape(())
@@ -178,7 +178,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Kth
     x, axis = _vector(input, dim, "kthvalue")
     _check_nonempty(x, axis, "kthvalue")
     _check_k(k, 1, x.shape[axis], dim, "kthvalue")
-    order = _order(x.data, axis)
+    order = _order(x._data, axis)
     positions = backend.array_module(order).full(_kept_shape(x.shape, axis), k - 1, dtype=backend.int64)
     return _at_positions(input, x, order, positions, axis, keepdim, KthValueResult)
 
@@ -202,14 +202,14 @@ def _median(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
         if flat.shape[0] == 0:
             if input.dtype.kind != "f":
                 raise RuntimeError(f"{op}: the tensor is empty (shape {input.shape}); it has no median")
-            return _wrap(backend.array_module(input.data).full((), math.nan, dtype=input.dtype), False, None)
-        order = _order(flat.data, 0)
-        position = _median_position(flat.data, 0, skip_nan)
+            return _wrap(backend.array_module(input._data).full((), math.nan, dtype=input.dtype), False, None)
+        order = _order(flat._data, 0)
+        position = _median_position(flat._data, 0, skip_nan)
         return take_along(flat, order[position], 0).reshape(())
     x, axis = _vector(input, dim, op)
     _check_nonempty(x, axis, op)
-    order = _order(x.data, axis)
-    positions = _median_position(x.data, axis, skip_nan)
+    order = _order(x._data, axis)
+    positions = _median_position(x._data, axis, skip_nan)
     return _at_positions(input, x, order, positions, axis, keepdim, MedianResult)
 
 
@@ -232,7 +232,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ModeResult:
     occurrence, as PyTorch; the gradient goes to that index."""
     x, axis = _vector(input, dim, "mode")
     _check_nonempty(x, axis, "mode")
-    data = x.data
+    data = x._data
     xp = backend.array_module(data)
     size = data.shape[axis]
     order = _order(data, axis)
@@ -257,14 +257,14 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile_levels(q: Any, input: Tensor, op: str) -> tuple[Any, bool]:
     """q as a 1-D array in the input's dtype, and whether it was a scalar (no q dimension in the result)."""
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     if isinstance(q, Tensor):
         if q.ndim > 1:
             raise RuntimeError(f"{op}: q must be a scalar or a 1-D tensor, got shape {q.shape}")
         if q.dtype != input.dtype:
             raise TypeError(f"{op}: q has dtype {backend.dtype_name(q.dtype)} but the input has "
                             f"{backend.dtype_name(input.dtype)}; convert q with .to({backend.dtype_name(input.dtype)})")
-        levels, scalar = q.data.reshape(-1), q.ndim == 0
+        levels, scalar = q._data.reshape(-1), q.ndim == 0
     elif isinstance(q, int | float) and not isinstance(q, bool):
         levels, scalar = xp.asarray([q], dtype=input.dtype), True
     else:
@@ -279,7 +279,7 @@ def _quantile(input: Tensor, q: Any, dim: int | None, keepdim: bool, interpolati
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"{op}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
     levels, scalar = _quantile_levels(q, input, op)
-    if input.data.size == 0:
+    if input._data.size == 0:
         raise RuntimeError(f"{op}: the input is empty (shape {input.shape}); it has no quantiles")
     if dim is None:
         x, axis = input.reshape(-1), 0
@@ -290,7 +290,7 @@ def _quantile(input: Tensor, q: Any, dim: int | None, keepdim: bool, interpolati
             shape = ()
         else:
             shape = _kept_shape(input.shape, axis) if keepdim else input.shape[:axis] + input.shape[axis + 1:]
-    data = x.data
+    data = x._data
     xp = backend.array_module(data)
     size = data.shape[axis]
     nans = _nan_count(data, axis)

@@ -47,7 +47,7 @@ def _broadcast_shape(op: str, *tensors: Tensor) -> tuple:
 
 
 def _need_float(input: Tensor, op: str) -> None:
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"{op}: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; use .float()")
 
 
@@ -219,9 +219,9 @@ def xlogy(input: Any, other: Any) -> Tensor:
     """
     x, y = _operands("xlogy", input, other, floating=True)
     _broadcast_shape("xlogy", x, y)
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     # only where log(other) would be -inf, NaN or inf: elsewhere 0 * log(other) is already 0, with its derivative
-    zero = _checks.constant((x.data == 0) & ((y.data <= 0) | xp.isposinf(y.data)))
+    zero = _checks.constant((x._data == 0) & ((y._data <= 0) | xp.isposinf(y._data)))
     with _quiet(xp):
         return where(zero, 0.0, x * log(where(zero, 1.0, y)))
 
@@ -240,14 +240,14 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     x = _floating(input, "logit")
     if eps is not None:
         x = x.clamp(eps, 1 - eps)
-    with _quiet(backend.array_module(x.data)):
+    with _quiet(backend.array_module(x._data)):
         return log(x / (1 - x))
 
 
 def sinc(input: Tensor) -> Tensor:
     """sin(pi x) / (pi x), 1 at 0; d/dx = (cos(pi x) - sinc(x)) / x, 0 at 0 (as PyTorch)."""
     x = _floating(input, "sinc")
-    zero = _checks.constant(x.data == 0)
+    zero = _checks.constant(x._data == 0)
     scaled = where(zero, 1.0, x * math.pi)
     return where(zero, 1.0, sin(scaled) / scaled)
 
@@ -255,8 +255,8 @@ def sinc(input: Tensor) -> Tensor:
 def _nan_ignoring(op: str, input: Any, other: Any, wins: Callable[[Any, Any], Any]) -> Tensor:
     x, y = _operands(op, input, other)
     _broadcast_shape(op, x, y)
-    xp = backend.array_module(x.data)
-    take_x = _checks.constant(wins(x.data, y.data) | xp.isnan(y.data))
+    xp = backend.array_module(x._data)
+    take_x = _checks.constant(wins(x._data, y._data) | xp.isnan(y._data))
     return where(take_x, x, y)
 
 
@@ -310,8 +310,8 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
             f"{backend.dtype_name(values.dtype)}; convert one with .to()"
         )
     _broadcast_shape("heaviside", x, values)
-    xp = backend.array_module(x.data)
-    return _checks.constant(xp.where(x.data == 0, values.data, x.data > 0).astype(x.dtype))
+    xp = backend.array_module(x._data)
+    return _checks.constant(xp.where(x._data == 0, values._data, x._data > 0).astype(x.dtype))
 
 
 def _integers(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
@@ -325,13 +325,13 @@ def _integers(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
 def gcd(input: Tensor, other: Any) -> Tensor:
     """Elementwise greatest common divisor of integer tensors (non-negative; gcd(0, 0) = 0)."""
     x, y = _integers("gcd", input, other)
-    return _checks.constant(backend.array_module(x.data).gcd(x.data, y.data))
+    return _checks.constant(backend.array_module(x._data).gcd(x._data, y._data))
 
 
 def lcm(input: Tensor, other: Any) -> Tensor:
     """Elementwise least common multiple of integer tensors (non-negative; 0 if either is 0)."""
     x, y = _integers("lcm", input, other)
-    return _checks.constant(backend.array_module(x.data).lcm(x.data, y.data))
+    return _checks.constant(backend.array_module(x._data).lcm(x._data, y._data))
 
 
 # -- reductions and differences ----------------------------------------------------------------------------
@@ -365,8 +365,8 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
     """Mean over dim of the elements that are not NaN (NaN where all are); gradient 1/count off the NaNs."""
     x = _tensor_input(input, "nanmean") if dtype is None else _tensor_input(input, "nanmean").to(dtype)
     _need_float(x, "nanmean")
-    present = _checks.constant(~backend.array_module(x.data).isnan(x.data)).to(x.dtype)
-    with _quiet(backend.array_module(x.data)):
+    present = _checks.constant(~backend.array_module(x._data).isnan(x._data)).to(x.dtype)
+    with _quiet(backend.array_module(x._data)):
         return nansum(x, dim, keepdim) / present.sum(dim, keepdim)
 
 
@@ -457,7 +457,7 @@ def cov(input: Tensor, correction: int = 1, fweights: Tensor | None = None,
         normalizer = max(normalizer, 0)
     centered = x - average
     product = (centered if weights is None else centered * weights) @ centered.mT
-    with _quiet(backend.array_module(x.data)):
+    with _quiet(backend.array_module(x._data)):
         return (product / normalizer).squeeze()
 
 
@@ -472,7 +472,7 @@ def _weights_check(name: str, weights: Any, observations: int, integral: bool) -
         raise TypeError(f"cov: fweights must be integral, got {backend.dtype_name(weights.dtype)}; use .long()")
     if not integral and kind != "f":
         raise TypeError(f"cov: aweights must be floating point, got {backend.dtype_name(weights.dtype)}")
-    if bool((weights.data < 0).any()):
+    if bool((weights._data < 0).any()):
         raise RuntimeError(f"cov: {name} cannot be negative")
 
 
@@ -482,7 +482,7 @@ def corrcoef(input: Tensor) -> Tensor:
     if covariance.ndim == 0:
         return covariance / covariance
     deviation = diagonal(covariance).sqrt()
-    with _quiet(backend.array_module(covariance.data)):
+    with _quiet(backend.array_module(covariance._data)):
         correlation = covariance / deviation.unsqueeze(1) / deviation.unsqueeze(0)
     return correlation.clamp(-1, 1)
 
@@ -497,15 +497,15 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
                            f"{backend.dtype_name(x.dtype)}")
     if not _checks.is_int(minlength) or minlength < 0:
         raise RuntimeError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
-    xp = backend.array_module(x.data)
-    if x.numel() and bool((x.data < 0).any()):
+    xp = backend.array_module(x._data)
+    if x.numel() and bool((x._data < 0).any()):
         raise RuntimeError("bincount: input must contain only non-negative integers")
     if weights is None:
-        return _checks.constant(xp.bincount(x.data, minlength=minlength).astype(backend.int64))
+        return _checks.constant(xp.bincount(x._data, minlength=minlength).astype(backend.int64))
     if not isinstance(weights, Tensor) or weights.shape != x.shape:
         raise RuntimeError(f"bincount: weights must be a tensor of the input's shape {tuple(x.shape)}")
     dtype = weights.dtype if weights.dtype.kind == "f" else backend.float64
-    counts = xp.bincount(x.data, weights=weights.data.astype(xp.float64), minlength=minlength)
+    counts = xp.bincount(x._data, weights=weights._data.astype(xp.float64), minlength=minlength)
     return _checks.constant(counts.astype(dtype))
 
 
@@ -516,17 +516,17 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     _need_float(x, "histc")
     if not _checks.is_int(bins) or bins <= 0:
         raise RuntimeError(f"histc: bins must be a positive int, got {bins!r}")
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     low, high = float(min), float(max)
     if low > high:
         raise RuntimeError(f"histc: max must be larger than min, got min={min} and max={max}")
     if low == high and x.numel():
-        low, high = float(x.data.min()), float(x.data.max())
+        low, high = float(x._data.min()), float(x._data.max())
     if low == high:
         low, high = low - 1, high + 1
     if not (math.isfinite(low) and math.isfinite(high)):
         raise RuntimeError(f"histc: range of [{low}, {high}] is not finite")
-    values = x.data.reshape(-1)
+    values = x._data.reshape(-1)
     values = values[(values >= low) & (values <= high)]
     positions = ((values - low) * bins / (high - low)).astype(xp.int64)
     positions = xp.minimum(positions, bins - 1)
@@ -538,9 +538,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     """The distinct elements (or slices along dim), in ascending order (also for sorted=False); optionally
     the index of each input element in them and their counts. No gradient."""
     x = _tensor_input(input, "unique")
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     axis = None if dim is None else _checks.normalize_dim(dim, x.ndim, "unique")
-    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=axis)
+    values, inverse, counts = xp.unique(x._data, return_inverse=True, return_counts=True, axis=axis)
     inverse = inverse.reshape(x.shape if axis is None else (x.shape[axis],)).astype(backend.int64)
     return _unique_result(values, inverse, counts, return_inverse, return_counts)
 
@@ -550,12 +550,12 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     """The input with each run of equal consecutive elements (or slices along dim) reduced to one; optionally
     the index of each input element in the result and the length of each run. No gradient."""
     x = _tensor_input(input, "unique_consecutive")
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     if dim is None:
-        rows = x.data.reshape(-1, 1)
+        rows = x._data.reshape(-1, 1)
     else:
         axis = _checks.normalize_dim(dim, x.ndim, "unique_consecutive")
-        rows = xp.moveaxis(x.data, axis, 0).reshape(x.shape[axis], -1)
+        rows = xp.moveaxis(x._data, axis, 0).reshape(x.shape[axis], -1)
     starts = xp.ones(rows.shape[0], dtype=bool)
     if rows.shape[0] > 1:
         starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
@@ -565,10 +565,10 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     counts = xp.diff(xp.append(first, rows.shape[0])).astype(backend.int64)
     inverse = (xp.cumsum(starts) - 1).astype(backend.int64)
     if dim is None:
-        values = x.data.reshape(-1)[first]
+        values = x._data.reshape(-1)[first]
         inverse = inverse.reshape(x.shape)
     else:
-        values = xp.take(x.data, first, axis=axis)
+        values = xp.take(x._data, first, axis=axis)
     return _unique_result(values, inverse, counts, return_inverse, return_counts)
 
 

@@ -83,7 +83,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad.data.fill(0)
+                    param.grad._data.fill(0)
                     param.grad._bump_version()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -100,7 +100,7 @@ class Optimizer:
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                self._update(param.data, param.grad.data, self.state[param], group)
+                self._update(param._data, param.grad._data, self.state[param], group)
                 param._bump_version()
         return loss
 
@@ -211,12 +211,12 @@ def _copy_state(value: Any, param: Tensor, index: int, name: str) -> Any:
     """A private copy of a saved state value, on the parameter's device, floating arrays in its dtype."""
     if not isinstance(value, Tensor) and not hasattr(value, "shape"):
         return copy.deepcopy(value)
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._data if isinstance(value, Tensor) else value
     if array.shape != param.shape and array.ndim != 0:
         raise ValueError(
             f"loaded state {name!r} of parameter {index} has shape {tuple(array.shape)}, but the parameter has "
             f"shape {param.shape}"
         )
-    xp = backend.array_module(param.data)
+    xp = backend.array_module(param._data)
     dtype = param.dtype if array.dtype.kind == "f" else array.dtype
     return xp.array(backend.move(array, param.device), dtype=dtype)

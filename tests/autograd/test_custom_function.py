@@ -126,7 +126,7 @@ def test_gradcheck_and_gradgradcheck_pass_on_a_custom_function() -> None:
 def test_keyword_arguments_are_bound_to_their_positions() -> None:
     x = _leaf(cr, [1.0, 2.0])
     my_exp = _my_exp(cr)
-    numpy.testing.assert_allclose(my_exp.apply(x, scale=3.0).data, 3 * numpy.exp([1.0, 2.0]))
+    numpy.testing.assert_allclose(my_exp.apply(x, scale=3.0)._data, 3 * numpy.exp([1.0, 2.0]))
     seen = []
 
     class Weighted(Function):

@@ -142,9 +142,9 @@ def test_leaf_grads_are_distinct_arrays(graph):
     graph(x, y).backward()
     assert not numpy.shares_memory(x.grad.numpy(), y.grad.numpy())
     y_before = y.grad.numpy().copy()
-    x.grad.data += 1
+    x.grad._data += 1
     numpy.testing.assert_array_equal(y.grad.numpy(), y_before)
-    x.grad.data *= 10  # in-place scaling of one leaf's gradient leaves the other alone
+    x.grad._data *= 10  # in-place scaling of one leaf's gradient leaves the other alone
     numpy.testing.assert_array_equal(y.grad.numpy(), y_before)
 
 
@@ -152,7 +152,7 @@ def test_leaf_grads_stay_separate_over_two_backward_passes():
     x = cr.tensor([1.0, 1.0], requires_grad=True)
     y = cr.tensor([1.0, 1.0], requires_grad=True)
     (x + y).sum().backward()
-    x.grad.data += 1
+    x.grad._data += 1
     assert _values(x.grad) == [2.0, 2.0]
     assert _values(y.grad) == [1.0, 1.0]
     (x + y).sum().backward()
@@ -168,7 +168,7 @@ def test_leaf_grads_do_not_alias_the_given_gradient():
     y = cr.zeros(3, requires_grad=True)
     seed = cr.tensor([1.0, 2.0, 3.0])
     (x + y).backward(seed)
-    x.grad.data *= 0
+    x.grad._data *= 0
     assert _values(seed) == [1.0, 2.0, 3.0]
     assert _values(y.grad) == [1.0, 2.0, 3.0]
 
@@ -177,7 +177,7 @@ def test_leaf_backward_with_gradient_copies_it():
     x = cr.zeros(2, requires_grad=True)
     seed = cr.tensor([4.0, 5.0])
     x.backward(seed)
-    x.grad.data += 1
+    x.grad._data += 1
     assert _values(seed) == [4.0, 5.0]
     assert _values(x.grad) == [5.0, 6.0]
 

@@ -68,8 +68,8 @@ def test_a_function_written_once_has_second_derivatives_without_a_vjp() -> None:
     x = _leaf([0.5, -1.5, 2.0])
     (first,) = cr.autograd.grad(Cube().apply(x).sum(), [x], create_graph=True)
     (second,) = cr.autograd.grad(first.sum(), [x])
-    numpy.testing.assert_allclose(first.data, 3 * x.data**2)
-    numpy.testing.assert_allclose(second.data, 6 * x.data)
+    numpy.testing.assert_allclose(first._data, 3 * x._data**2)
+    numpy.testing.assert_allclose(second._data, 6 * x._data)
     assert gradgradcheck(lambda t: Cube().apply(t), [x])
     assert gradgradcheck(lambda t: ScaledExp(2.0).apply(t), [x])
 
@@ -101,7 +101,7 @@ def test_under_create_graph_saved_inputs_are_the_leaves_or_linked_to_their_produ
         cr.autograd.grad(out.sum(), [x], create_graph=True)
     (linked, fixed, output), (leaf, _, _) = seen
     assert linked.grad_fn is hidden.grad_fn and linked.requires_grad
-    assert not fixed.requires_grad and fixed.data is constant.data
+    assert not fixed.requires_grad and fixed._data is constant._data
     assert output.grad_fn is not None and output.requires_grad
     assert leaf is x
 
@@ -135,10 +135,10 @@ def test_sum_to_and_broadcast_to_agree_on_arrays_and_tensors(shape: tuple, targe
     values = numpy.random.default_rng(0).standard_normal(shape)
     tensor = _leaf(values)
     summed = sum_to(tensor, target)
-    numpy.testing.assert_array_equal(summed.data, sum_to(values, target))
+    numpy.testing.assert_array_equal(summed._data, sum_to(values, target))
     assert summed.shape == target
     back = broadcast_to(summed, shape)
-    numpy.testing.assert_array_equal(back.data, broadcast_to(sum_to(values, target), shape))
+    numpy.testing.assert_array_equal(back._data, broadcast_to(sum_to(values, target), shape))
     assert gradgradcheck(lambda t: broadcast_to(sum_to(t * t, target), shape), [tensor])
 
 
@@ -146,8 +146,8 @@ def test_tensor_sum_takes_numpys_axis_and_keepdims_as_pytorch_does() -> None:
     values = numpy.arange(6.0).reshape(2, 3)
     tensor = cr.tensor(values)
     expected = values.sum(axis=(0, 1), keepdims=True)
-    numpy.testing.assert_array_equal(tensor.sum(axis=(0, 1), keepdims=True).data, expected)
-    numpy.testing.assert_array_equal(tensor.sum(axis=1).data, tensor.sum(1).data)
+    numpy.testing.assert_array_equal(tensor.sum(axis=(0, 1), keepdims=True)._data, expected)
+    numpy.testing.assert_array_equal(tensor.sum(axis=1)._data, tensor.sum(1)._data)
     with pytest.raises(TypeError, match=r"sum\(\) got both dim=0 and axis=1; pass one of them"):
         tensor.sum(0, axis=1)
 

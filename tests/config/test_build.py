@@ -37,7 +37,7 @@ def _config(**sections) -> dict:
 
 
 def _labels(dataset: TensorDataset) -> numpy.ndarray:
-    return dataset.tensors[-1].data
+    return dataset.tensors[-1]._data
 
 
 # -- data ---------------------------------------------------------------------------------------------
@@ -46,8 +46,8 @@ def test_build_data_is_deterministic_for_a_seed_and_differs_across_seeds():
     again = build_data(load_config())
     other = build_data(load_config(None, {"seed": 1}))
     for part, same in zip(first, again, strict=True):
-        numpy.testing.assert_array_equal(part.tensors[0].data, same.tensors[0].data)
-    assert not numpy.array_equal(first[2].tensors[0].data, other[2].tensors[0].data)
+        numpy.testing.assert_array_equal(part.tensors[0]._data, same.tensors[0]._data)
+    assert not numpy.array_equal(first[2].tensors[0]._data, other[2].tensors[0]._data)
 
 
 def test_build_data_splits_class_labels_stratified():
@@ -57,8 +57,8 @@ def test_build_data_splits_class_labels_stratified():
     for part, fraction in ((test, 0.2), (validation, 0.8 * 0.1)):
         counts = numpy.bincount(_labels(part), minlength=10)
         assert numpy.all(numpy.abs(counts - everything * fraction) <= 1), counts  # every class, in proportion
-    pooled = numpy.sort(numpy.concatenate([part.tensors[0].data.sum(axis=1) for part in (train, validation, test)]))
-    numpy.testing.assert_array_equal(pooled, numpy.sort(digits().tensors[0].data.sum(axis=1)))  # nothing lost
+    pooled = numpy.sort(numpy.concatenate([part.tensors[0]._data.sum(axis=1) for part in (train, validation, test)]))
+    numpy.testing.assert_array_equal(pooled, numpy.sort(digits().tensors[0]._data.sum(axis=1)))  # nothing lost
 
 
 def test_build_data_splits_float_targets_at_random_and_zero_gives_none():
@@ -95,7 +95,7 @@ def test_build_data_reads_a_headerless_csv_without_losing_its_first_row(tmp_path
     config = _config(data={"csv": str(tmp_path / "raw.csv"), "label_column": 2, "test_split": 0.5,
                            "validation_split": 0})
     train, _, test = build_data(config)
-    features = numpy.concatenate([train.tensors[0].data, test.tensors[0].data])
+    features = numpy.concatenate([train.tensors[0]._data, test.tensors[0]._data])
     assert sorted(features[:, 0].tolist()) == list(range(20))  # row 1 (0, 0, 0) included
 
 
@@ -119,7 +119,7 @@ def test_build_data_refuses_nonfinite_features_unless_allowed(tmp_path):
         "allow_nonfinite=True ([data] allow_nonfinite = true in a config) to load them as they are"
     )
     train, _, test = build_data(_config(data={**data, "allow_nonfinite": True}))
-    features = numpy.concatenate([train.tensors[0].data, test.tensors[0].data])
+    features = numpy.concatenate([train.tensors[0]._data, test.tensors[0]._data])
     assert numpy.isnan(features).sum() == 1 and len(features) == 10
     x = numpy.ones((10, 2))
     x[3, 1] = numpy.inf
@@ -129,7 +129,7 @@ def test_build_data_refuses_nonfinite_features_unless_allowed(tmp_path):
                                           r"column 1; "):
         build_data(_config(data=data))
     train, _, test = build_data(_config(data={**data, "allow_nonfinite": True}))
-    assert numpy.isinf(numpy.concatenate([train.tensors[0].data, test.tensors[0].data])).sum() == 1
+    assert numpy.isinf(numpy.concatenate([train.tensors[0]._data, test.tensors[0]._data])).sum() == 1
 
 
 def test_a_loaders_arguments_are_data_keys(tmp_path):
@@ -172,7 +172,7 @@ def test_recurrent_output_last_takes_the_last_step_and_keeps_state_dict_keys(bat
     x = chainrule.randn(5, 7, 3)  # (N, L, H) with batch_first, else (L, N, H)
     output, _ = plain[0](x)
     last = output[:, -1] if batch_first else output[-1]
-    numpy.testing.assert_allclose(model(x).data, plain[1](last).data, rtol=1e-6)
+    numpy.testing.assert_allclose(model(x)._data, plain[1](last)._data, rtol=1e-6)
 
 
 def test_recurrent_output_sequence_passes_every_step_on():
@@ -201,7 +201,7 @@ def test_build_model_checks_a_hand_written_config():
 def test_build_loss_takes_a_name_or_a_table_with_arguments():
     assert isinstance(build_loss(_config()), nn.CrossEntropyLoss)
     loss = build_loss(_config(training={"loss": {"type": "CrossEntropyLoss", "weight": [1.0, 2.0]}}))
-    assert loss.weight.data.tolist() == [1.0, 2.0]  # a TOML array becomes the Tensor the class takes
+    assert loss.weight._data.tolist() == [1.0, 2.0]  # a TOML array becomes the Tensor the class takes
     with pytest.raises(ConfigError) as caught:
         build_loss(_config(training={"loss": {"type": "CrossEntropyLoss", "weight": [1.0, "heavy"]}}))
     assert str(caught.value) == "[training] loss (CrossEntropyLoss): could not convert string to float: 'heavy'"

@@ -11,7 +11,7 @@ from chainrule.data import datasets
 
 
 def _arrays(dataset):
-    return [tensor.data for tensor in dataset.tensors]
+    return [tensor._data for tensor in dataset.tensors]
 
 
 @pytest.mark.parametrize("name, shape, classes", [

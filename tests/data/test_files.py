@@ -12,7 +12,7 @@ from chainrule.data.files import load_csv, load_idx, load_npy, load_npz
 
 
 def _arrays(dataset):
-    return [tensor.data for tensor in dataset.tensors]
+    return [tensor._data for tensor in dataset.tensors]
 
 
 def _write(path, text):

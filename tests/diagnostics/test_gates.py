@@ -43,7 +43,7 @@ def test_gate_counts_match_a_hand_stepped_cell(kind, batch_first, initial_state)
     cr.manual_seed(0)
     module = kind(3, 5, batch_first=batch_first)
     for parameter in module.parameters():
-        parameter.data *= 8  # push the gates around their flat regions
+        parameter._data *= 8  # push the gates around their flat regions
     x = numpy.random.default_rng(1).normal(size=(4, 6, 3)).astype(numpy.float32)
     h0 = numpy.random.default_rng(2).normal(size=(1, 4, 5)).astype(numpy.float32)
     inputs = cr.tensor(x if batch_first else x.swapaxes(0, 1).copy())

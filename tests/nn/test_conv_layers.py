@@ -156,7 +156,7 @@ def test_a_small_network_trains() -> None:
             parameter.grad = None
         loss.backward()
         for parameter in (*encoder.parameters(), *decoder.parameters()):
-            parameter.data -= 0.5 * parameter.grad.data
+            parameter._data -= 0.5 * parameter.grad._data
         losses.append(loss.item())
     assert losses[-1] < 0.8 * losses[0]
 

@@ -39,12 +39,12 @@ ALL_INITIALIZERS = {
 @pytest.mark.parametrize("name", sorted(ALL_INITIALIZERS))
 def test_fills_in_place_keeping_shape_dtype_and_leaf(name: str, dtype: str, device: str) -> None:
     tensor = cr.full((6, 4), float("nan"), dtype=dtype, device=device).requires_grad_()
-    array, version = tensor.data, tensor._version[0]
+    array, version = tensor._data, tensor._version[0]
 
     result = ALL_INITIALIZERS[name](tensor)
 
     assert result is tensor
-    assert tensor.data is array, "the initializer must write into the existing array"
+    assert tensor._data is array, "the initializer must write into the existing array"
     assert tensor.shape == (6, 4) and tensor.dtype == cr.backend.to_dtype(dtype) and tensor.device == cr.device(device)
     assert numpy.isfinite(_numpy(tensor)).all()
     assert tensor._version[0] > version, "an in-place write must bump the version"
@@ -53,7 +53,7 @@ def test_fills_in_place_keeping_shape_dtype_and_leaf(name: str, dtype: str, devi
 
 def test_writes_through_a_view() -> None:
     weights = cr.zeros(4, 6)
-    column_block = cr.from_numpy(weights.data[:, :3])
+    column_block = cr.from_numpy(weights._data[:, :3])
     init.ones_(column_block)
     numpy.testing.assert_array_equal(weights.numpy(), numpy.hstack([numpy.ones((4, 3)), numpy.zeros((4, 3))]))
 

@@ -432,7 +432,7 @@ def test_apply_can_initialize_parameters():
 
     def fill_affine(module):
         if isinstance(module, Affine):
-            module.weight.data[...] = 0.5
+            module.weight._data[...] = 0.5
 
     net.apply(fill_affine)
     assert np.all(net.encoder.affine.weight.numpy() == 0.5)
@@ -492,7 +492,7 @@ def test_state_dict_values_share_memory_and_are_detached():
         assert state[name].requires_grad is False
         assert not isinstance(state[name], Parameter)
     assert np.shares_memory(state["encoder.norm.running_mean"].numpy(), net.encoder.norm.running_mean.numpy())
-    net.gain.data[...] = 7.0
+    net.gain._data[...] = 7.0
     assert state["gain"].tolist() == [7.0]
 
 
@@ -508,12 +508,12 @@ def test_state_dict_keep_vars_returns_the_parameters_themselves():
 
 def test_load_state_dict_from_chainrule_tensors_copies_in_place():
     net, source = Net(), Net()
-    arrays = {key: value.data for key, value in net.state_dict().items()}
+    arrays = {key: value._data for key, value in net.state_dict().items()}
     parameters = dict(net.named_parameters())
     result = net.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for key, value in net.state_dict().items():
-        assert value.data is arrays[key]  # same array, new contents
+        assert value._data is arrays[key]  # same array, new contents
         np.testing.assert_array_equal(value.numpy(), source.state_dict()[key].numpy())
     assert dict(net.named_parameters()) == parameters
     assert not np.shares_memory(net.encoder.affine.weight.numpy(), source.encoder.affine.weight.numpy())
@@ -521,12 +521,12 @@ def test_load_state_dict_from_chainrule_tensors_copies_in_place():
 
 def test_load_state_dict_from_numpy_arrays_and_casts_dtype():
     net = Net()
-    weight_array = net.encoder.affine.weight.data
+    weight_array = net.encoder.affine.weight._data
     state = {key: value.numpy().astype(np.float64) if value.dtype == cr.float32 else value.numpy().copy()
              for key, value in Net().state_dict().items()}
     state["encoder.affine.weight"] = np.full((4, 3), 0.1, dtype=np.float64)
     net.load_state_dict(state)
-    assert net.encoder.affine.weight.data is weight_array
+    assert net.encoder.affine.weight._data is weight_array
     assert net.encoder.affine.weight.dtype == cr.float32
     np.testing.assert_array_equal(net.encoder.affine.weight.numpy(), np.full((4, 3), 0.1, dtype=np.float32))
     np.testing.assert_array_equal(net.gain.numpy(), state["gain"].astype(np.float32))

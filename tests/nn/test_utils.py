@@ -50,7 +50,7 @@ def _torch_params(torch, grads: list[numpy.ndarray]) -> list:
 def test_clip_grad_norm_matches_torch(norm_type: float, scale: float, device: str, torch) -> None:
     grads = _grads(scale)
     params = _chainrule_params(grads, device)
-    arrays = [p.grad.data for p in params]
+    arrays = [p.grad._data for p in params]
 
     total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
     expected_total = torch.nn.utils.clip_grad_norm_(_torch_params(torch, grads), 1.0, norm_type)
@@ -60,7 +60,7 @@ def test_clip_grad_norm_matches_torch(norm_type: float, scale: float, device: st
     expected = _torch_params(torch, grads)
     torch.nn.utils.clip_grad_norm_(expected, 1.0, norm_type)
     for param, reference, array in zip(params, expected, arrays, strict=True):
-        assert param.grad.data is array, "gradients must be scaled in place"
+        assert param.grad._data is array, "gradients must be scaled in place"
         numpy.testing.assert_allclose(_numpy(param.grad), reference.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
@@ -118,12 +118,12 @@ def test_clip_grad_norm_error_if_nonfinite(torch) -> None:
 def test_clip_grad_value_matches_torch(device: str, torch) -> None:
     grads = _grads(2.0)
     params = _chainrule_params(grads, device)
-    arrays = [p.grad.data for p in params]
+    arrays = [p.grad._data for p in params]
     assert clip_grad_value_(params, 1.5) is None
     expected = _torch_params(torch, grads)
     torch.nn.utils.clip_grad_value_(expected, 1.5)
     for param, reference, array in zip(params, expected, arrays, strict=True):
-        assert param.grad.data is array
+        assert param.grad._data is array
         numpy.testing.assert_array_equal(_numpy(param.grad), reference.grad.numpy())
     single = _chainrule_params([numpy.array([-3.0, 0.2, 3.0], dtype="float32")])[0]
     clip_grad_value_(single, 1)
@@ -178,7 +178,7 @@ def test_parameters_to_vector_matches_torch_and_is_differentiable(torch) -> None
 
 def test_vector_to_parameters_round_trip_in_place(device: str) -> None:
     params = [cr.zeros(shape, device=device, requires_grad=True) for shape in SHAPES]
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     versions = [p._version[0] for p in params]
     vector = cr.arange(20 + 5 + 18, dtype="float32", device=device)
 
@@ -187,7 +187,7 @@ def test_vector_to_parameters_round_trip_in_place(device: str) -> None:
     numpy.testing.assert_array_equal(_numpy(parameters_to_vector(params)), _numpy(vector))
     numpy.testing.assert_array_equal(_numpy(params[1]), numpy.arange(20, 25, dtype="float32"))
     for param, array, version in zip(params, arrays, versions, strict=True):
-        assert param.data is array and param._version[0] > version and param.grad_fn is None
+        assert param._data is array and param._version[0] > version and param.grad_fn is None
 
 
 def test_vector_to_parameters_errors() -> None:

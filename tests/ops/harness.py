@@ -44,7 +44,7 @@ def _inputs(row: OpInfo, each: Sample, dtype: str = "float64", device: str = "cp
     inputs = row.make_inputs(each, dtype, device)
     for arg, tensor in zip(each.args, inputs, strict=True):
         assert tensor.shape == arg.shape
-        assert tensor.data.flags.c_contiguous == (arg.layout == "contiguous"), f"{arg} has the wrong layout"
+        assert tensor._data.flags.c_contiguous == (arg.layout == "contiguous"), f"{arg} has the wrong layout"
         assert tensor.device == cr.device(device)
     return inputs
 

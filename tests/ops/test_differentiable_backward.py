@@ -211,16 +211,16 @@ def _same(op: Function, graphed, plain) -> None:
         assert tensor is not None, f"{op.name}: input {index} has a plain gradient but no differentiable one"
         assert isinstance(tensor, cr.Tensor), f"{op.name}: input {index}: the differentiable gradient is no Tensor"
         if any(cls.__name__ in EXPLICIT_VJP for cls in type(op).__mro__):  # Minimum: Maximum's vjp
-            numpy.testing.assert_allclose(tensor.data, array, rtol=1e-10, atol=1e-12, err_msg=f"{op.name} {index}")
+            numpy.testing.assert_allclose(tensor._data, array, rtol=1e-10, atol=1e-12, err_msg=f"{op.name} {index}")
         else:
-            numpy.testing.assert_array_equal(tensor.data, array, err_msg=f"{op.name}: input {index}")
+            numpy.testing.assert_array_equal(tensor._data, array, err_msg=f"{op.name}: input {index}")
 
 
 def _comparing(vjp, names: set[str]):
     """`vjp`, which also checks its result against the plain backward and records the op's name."""
     def compared(self, grad):
         graphed = vjp(self, grad)
-        _same(self, graphed, self.backward(grad.data))
+        _same(self, graphed, self.backward(grad._data))
         names.add(type(self).__name__)
         return graphed
 

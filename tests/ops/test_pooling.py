@@ -87,7 +87,7 @@ def test_disjoint_fast_path_equals_accumulating_path(size, kernel, stride, paddi
                                                      device: str) -> None:
     windows = pooling._Windows(size, kernel, stride, padding, dilation, ceil_mode)
     assert windows.disjoint == disjoint
-    rows = cr.randn(windows.count, 2, 3, *windows.output, dtype=cr.float64, device=device).data
+    rows = cr.randn(windows.count, 2, 3, *windows.output, dtype=cr.float64, device=device)._data
     fast = windows.scatter(rows, (2, 3, *size))
     windows.disjoint = False
     accumulated = windows.scatter(rows, (2, 3, *size))

@@ -144,7 +144,7 @@ def test_state_dict_round_trip_resumes_identically(case):
     optimizer = getattr(optim, name)(params, **options)
     first_half = _train(cr, optimizer, params, 10)
     saved = copy.deepcopy(optimizer.state_dict())
-    resumed_params = [cr.tensor(p.data, requires_grad=True) for p in params]
+    resumed_params = [cr.tensor(p._data, requires_grad=True) for p in params]
     resumed = getattr(optim, name)(resumed_params, **options)
     resumed.load_state_dict(saved)
     second_half = _train(cr, resumed, resumed_params, 10)
@@ -184,7 +184,7 @@ def test_state_dict_shares_memory_and_load_state_dict_copies():
     _train(cr, optimizer, params, 2)
     buffer = optimizer.state[params[0]]["momentum_buffer"]
     saved = optimizer.state_dict()
-    assert saved["state"][0]["momentum_buffer"].data is buffer
+    assert saved["state"][0]["momentum_buffer"]._data is buffer
 
     other = optim.SGD(_params(cr), lr=0.5, momentum=0.1)
     other.load_state_dict(saved)
@@ -236,13 +236,13 @@ def test_load_state_dict_rejects_a_mismatched_state_dict(change, message):
 def test_updates_are_in_place_and_state_is_allocated_once(case):
     name, options = case
     params = _params(cr)
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     optimizer = getattr(optim, name)(params, **options)
     _train(cr, optimizer, params, 1)
     state_arrays = {key: value for key, value in optimizer.state[params[0]].items() if key != "step"}
     assert state_arrays
     trajectory = _train(cr, optimizer, params, 3)
-    assert all(p.data is array for p, array in zip(params, arrays, strict=True))
+    assert all(p._data is array for p, array in zip(params, arrays, strict=True))
     numpy.testing.assert_array_equal(arrays[0], trajectory[-1][0])
     for key, array in state_arrays.items():
         assert optimizer.state[params[0]][key] is array, key
@@ -256,12 +256,12 @@ def test_step_leaves_the_gradients_alone(case):
     for _ in range(2):
         optimizer.zero_grad(set_to_none=False)
         _loss(cr, params).backward()
-        grads = [p.grad.data.copy() for p in params]
+        grads = [p.grad._data.copy() for p in params]
         optimizer.step()
         for param, grad in zip(params, grads, strict=True):
-            numpy.testing.assert_array_equal(param.grad.data, grad)
+            numpy.testing.assert_array_equal(param.grad._data, grad)
             for value in optimizer.state[param].values():
-                assert not numpy.shares_memory(value, param.grad.data)
+                assert not numpy.shares_memory(value, param.grad._data)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
@@ -298,10 +298,10 @@ def test_zero_grad_sets_to_none_or_fills_zeros_in_place():
     params = _params(cr)
     optimizer = optim.SGD(params, lr=0.1)
     _loss(cr, params).backward()
-    grad_array = params[0].grad.data
+    grad_array = params[0].grad._data
     optimizer.zero_grad(set_to_none=False)
-    assert params[0].grad.data is grad_array
-    assert not grad_array.any() and not params[1].grad.data.any()
+    assert params[0].grad._data is grad_array
+    assert not grad_array.any() and not params[1].grad._data.any()
     optimizer.zero_grad()
     assert params[0].grad is None and params[1].grad is None
 
@@ -428,5 +428,5 @@ def test_frozen_parameters_are_accepted_and_left_alone():
     optimizer = optim.SGD([trained, frozen], lr=0.5)
     (trained * frozen).sum().backward()
     optimizer.step()
-    numpy.testing.assert_array_equal(trained.data, [1.0 - 0.5 * 3.0, 2.0 - 0.5 * 4.0])
-    numpy.testing.assert_array_equal(frozen.data, [3.0, 4.0])
+    numpy.testing.assert_array_equal(trained._data, [1.0 - 0.5 * 3.0, 2.0 - 0.5 * 4.0])
+    numpy.testing.assert_array_equal(frozen._data, [3.0, 4.0])

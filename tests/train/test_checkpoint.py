@@ -80,7 +80,7 @@ class _PoisonAt(Callback):
 
     def on_epoch_start(self, trainer, epoch):
         if epoch == self.epoch:
-            trainer.model[0].weight.data[0, 0] = math.nan
+            trainer.model[0].weight._data[0, 0] = math.nan
 
 
 @pytest.mark.filterwarnings("ignore::chainrule.diagnostics.GradientWarning")

@@ -46,7 +46,7 @@ def clip_grad_norm_(parameters: _Parameters, max_norm: float, norm_type: float =
     if not grads:
         return _wrap(backend.array_module_of_device(backend.CPU).asarray(0.0, dtype=backend.float32), False, None)
     device = grads[0].device
-    norms = [backend.move(_vector_norm(g.data, norm_type), device) for g in grads]
+    norms = [backend.move(_vector_norm(g._data, norm_type), device) for g in grads]
     xp = backend.array_module(norms[0])
     total_norm = _vector_norm(xp.stack(norms), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total_norm)):
@@ -57,7 +57,7 @@ def clip_grad_norm_(parameters: _Parameters, max_norm: float, norm_type: float =
         )
     clip_coef = xp.minimum(max_norm / (total_norm + 1e-6), 1.0)
     for grad in grads:
-        grad.data *= backend.move(clip_coef, grad.device).astype(grad.dtype)
+        grad._data *= backend.move(clip_coef, grad.device).astype(grad.dtype)
         grad._bump_version()
     return _wrap(total_norm, False, None)
 
@@ -69,6 +69,6 @@ def clip_grad_value_(parameters: _Parameters, clip_value: float) -> None:
     """
     clip_value = float(clip_value)
     for grad in _grads(parameters):
-        xp = backend.array_module(grad.data)
-        xp.clip(grad.data, -clip_value, clip_value, out=grad.data)
+        xp = backend.array_module(grad._data)
+        xp.clip(grad._data, -clip_value, clip_value, out=grad._data)
         grad._bump_version()

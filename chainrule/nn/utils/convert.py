@@ -34,15 +34,15 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if vec.ndim != 1:
         raise ValueError(f"vector_to_parameters expects a 1-D vec, got shape {tuple(vec.shape)}")
     parameters = list(parameters)
-    total = sum(p.data.size for p in parameters)
+    total = sum(p._data.size for p in parameters)
     if vec.shape[0] != total:
         raise ValueError(
             f"vector_to_parameters: vec has {vec.shape[0]} elements but the parameters hold {total} in all"
         )
     offset = 0
     for p in parameters:
-        size = p.data.size
-        piece = backend.move(vec.data[offset:offset + size], p.device)
-        p.data[...] = piece.reshape(p.shape)
+        size = p._data.size
+        piece = backend.move(vec._data[offset:offset + size], p.device)
+        p._data[...] = piece.reshape(p.shape)
         p._bump_version()
         offset += size

@@ -86,7 +86,7 @@ class ModelCheckpoint(Callback):
 
     def _healthy(self, trainer: Any, loss: float, when: str) -> bool:
         """False (and a note in `skipped`) when the loss or any weight is NaN/inf: keep the last good files."""
-        if math.isfinite(loss) and all(_finite(p.data) for p in trainer.model.parameters()):
+        if math.isfinite(loss) and all(_finite(p._data) for p in trainer.model.parameters()):
             return True
         self.skipped.append(when)
         return False

@@ -67,7 +67,7 @@ class EarlyStopping(Callback):
         if improved(value, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {key: tensor.data.copy() for key, tensor in trainer.model.state_dict().items()}
+                self.best_weights = {key: tensor._data.copy() for key, tensor in trainer.model.state_dict().items()}
             return
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
@@ -88,5 +88,5 @@ class EarlyStopping(Callback):
         self.stopped_epoch = state["stopped_epoch"]
         weights = state["best_weights"]
         self.best_weights = None if weights is None else {
-            key: value.data if isinstance(value, Tensor) else value for key, value in weights.items()
+            key: value._data if isinstance(value, Tensor) else value for key, value in weights.items()
         }

@@ -5,6 +5,7 @@
 """
 
 from chainrule.optim import lr_scheduler
+from chainrule.optim.adadelta import Adadelta
 from chainrule.optim.adagrad import Adagrad
 from chainrule.optim.adam import Adam
 from chainrule.optim.adamw import AdamW
@@ -12,4 +13,4 @@ from chainrule.optim.optimizer import Optimizer
 from chainrule.optim.rmsprop import RMSprop
 from chainrule.optim.sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

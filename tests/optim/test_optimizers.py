@@ -40,6 +40,9 @@ CASES = [
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True, "alpha": 0.9}),
     ("RMSprop", {"lr": 0.01, "weight_decay": 0.1, "eps": 1e-4}),
     ("RMSprop", {"lr": 0.01, "maximize": True, "centered": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4}),
+    ("Adadelta", {"lr": 0.5, "weight_decay": 0.1, "maximize": True}),
     ("Adagrad", {"lr": 0.1}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}),
     ("Adagrad", {"lr": 0.1, "weight_decay": 0.1}),
@@ -53,6 +56,7 @@ STATEFUL = [
     ("AdamW", {"lr": 0.05, "amsgrad": True}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "initial_accumulator_value": 0.1}),
+    ("Adadelta", {"lr": 0.5, "weight_decay": 0.1}),
 ]
 
 

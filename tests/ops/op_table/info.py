@@ -292,3 +292,53 @@ def functional(name: str, ignore_warning: str = "") -> tuple[Callable[..., Any],
 def listed(*samples: Sample) -> Callable[[], Iterator[Sample]]:
     """A row's `samples` from a fixed list."""
     return lambda: iter(samples)
+
+
+# -- sample sets shared by the elementwise families ---------------------------------------------------
+def unary_samples(**kwargs) -> Callable[[], Iterator[Sample]]:
+    """The samples of an elementwise function of one tensor: 2-D, 0-d, 3-D, transposed and strided."""
+    def samples() -> Iterator[Sample]:
+        yield sample((3, 4), **kwargs)
+        yield sample((), **kwargs)
+        yield sample((2, 3, 2), **kwargs)
+        yield sample(transposed(3, 4), tag="noncontig", **kwargs)
+        yield sample(strided(5), tag="noncontig", **kwargs)
+
+    return samples
+
+
+def short_samples() -> Iterator[Sample]:
+    """For aliases and tail rows: the full set runs on the name they alias."""
+    yield sample((3, 4))
+    yield sample(transposed(2, 3), tag="noncontig")
+
+
+def binary_samples() -> Iterator[Sample]:
+    """The samples of an elementwise function of two tensors: equal shapes, every kind of broadcast, 0-d, and
+    non-contiguous operands."""
+    yield sample((3, 4), (3, 4))
+    yield sample((3, 1), (1, 4), tag="broadcast")
+    yield sample((2, 3, 4), (4,), tag="broadcast")
+    yield sample((), (2, 3), tag="broadcast")
+    yield sample((2, 3), (), tag="broadcast")
+    yield sample((), ())
+    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
+    yield sample(strided(2, 1), transposed(3, 2, 4), tag="noncontig-broadcast")
+
+
+def short_binary_samples() -> Iterator[Sample]:
+    """Three samples of a binary function, for aliases and tail rows."""
+    yield sample((3, 4), (3, 4))
+    yield sample((3, 1), (1, 4), tag="broadcast")
+    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
+
+
+def scalar_samples(*constants: float) -> Callable[[], Iterator[Sample]]:
+    """A tensor with each Python number in `constants` (the keyword argument `scalar`), and one transposed."""
+    def samples() -> Iterator[Sample]:
+        for constant in constants:
+            yield sample((3, 4), scalar=constant)
+            yield sample((), scalar=constant)
+        yield sample(transposed(3, 4), scalar=constants[0], tag="noncontig")
+
+    return samples

@@ -26,11 +26,16 @@ from tests.ops.op_table.info import (
     Sample,
     Tails,
     Uniform,
+    binary_samples,
     fixed,
     sample,
+    scalar_samples,
+    short_binary_samples,
+    short_samples,
     strided,
     torch,
     transposed,
+    unary_samples,
 )
 
 
@@ -56,50 +61,6 @@ ERFINV_TAILS = Tails(0.95, 0.99)  # erfinv' = 24 at 0.99: finite differences sti
 
 
 # -- sample generators -------------------------------------------------------------------------------
-def _unary_samples(**kwargs) -> Callable[[], Iterator[Sample]]:
-    def samples() -> Iterator[Sample]:
-        yield sample((3, 4), **kwargs)
-        yield sample((), **kwargs)
-        yield sample((2, 3, 2), **kwargs)
-        yield sample(transposed(3, 4), tag="noncontig", **kwargs)
-        yield sample(strided(5), tag="noncontig", **kwargs)
-
-    return samples
-
-
-def _short_samples() -> Iterator[Sample]:
-    """For aliases and tail rows: the full set runs on the name they alias."""
-    yield sample((3, 4))
-    yield sample(transposed(2, 3), tag="noncontig")
-
-
-def _binary_samples() -> Iterator[Sample]:
-    yield sample((3, 4), (3, 4))
-    yield sample((3, 1), (1, 4), tag="broadcast")
-    yield sample((2, 3, 4), (4,), tag="broadcast")
-    yield sample((), (2, 3), tag="broadcast")
-    yield sample((2, 3), (), tag="broadcast")
-    yield sample((), ())
-    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
-    yield sample(strided(2, 1), transposed(3, 2, 4), tag="noncontig-broadcast")
-
-
-def _short_binary_samples() -> Iterator[Sample]:
-    yield sample((3, 4), (3, 4))
-    yield sample((3, 1), (1, 4), tag="broadcast")
-    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
-
-
-def _scalar_samples(*constants: float) -> Callable[[], Iterator[Sample]]:
-    def samples() -> Iterator[Sample]:
-        for constant in constants:
-            yield sample((3, 4), scalar=constant)
-            yield sample((), scalar=constant)
-        yield sample(transposed(3, 4), scalar=constants[0], tag="noncontig")
-
-    return samples
-
-
 def _lerp_samples() -> Iterator[Sample]:
     """Weights of both branches of PyTorch's formula: |w| < 0.5 and |w| >= 0.5."""
     for weight in (0.25, -0.75, 1.5):
@@ -119,7 +80,7 @@ def _lerp_tensor_samples() -> Iterator[Sample]:
 
 def _nan_to_num_samples() -> Iterator[Sample]:
     special = fixed([[numpy.nan, 1.5, -numpy.inf, -0.5], [numpy.inf, -2.0, 0.25, numpy.nan]])
-    yield from _unary_samples()()
+    yield from unary_samples()()
     yield sample(special, tag="nonfinite")
     yield sample(special, nan=2.0, posinf=3.0, neginf=-3.0, tag="nonfinite")
     yield sample(fixed(numpy.array([[numpy.nan, -numpy.inf, 1.0], [0.5, numpy.inf, -1.5]]).T, "transposed"),
@@ -133,10 +94,10 @@ def _unary(name: str, domain: Domain = REAL, variant: str = "", samples: Callabl
     function = getattr(cr, name)
     return OpInfo(name, lambda x, **kw: function(x, **kw),
                   lambda x, **kw: getattr(torch, torch_name or name)(x, **kw),
-                  samples or _unary_samples(), domain, variant, second_order_torch=second_order)
+                  samples or unary_samples(), domain, variant, second_order_torch=second_order)
 
 
-def _binary(name: str, domains: tuple, variant: str = "", samples: Callable = _binary_samples,
+def _binary(name: str, domains: tuple, variant: str = "", samples: Callable = binary_samples,
             second_order: bool = False) -> OpInfo:
     """A row calling chainrule.<name>(x, y) and torch.<name>(x, y)."""
     function = getattr(cr, name)
@@ -150,70 +111,70 @@ POINTWISE_ROWS: list[OpInfo] = [
     _unary("asin", UNIT),
     _unary("acos", UNIT),
     _unary("atan", REAL),
-    _unary("atan", TAILS, "tails", _short_samples),
+    _unary("atan", TAILS, "tails", short_samples),
     _unary("sinh", REAL, second_order=True),
-    _unary("sinh", TAILS, "tails", _short_samples),
+    _unary("sinh", TAILS, "tails", short_samples),
     _unary("cosh", REAL, second_order=True),
-    _unary("cosh", TAILS, "tails", _short_samples),
+    _unary("cosh", TAILS, "tails", short_samples),
     _unary("asinh", REAL),
-    _unary("asinh", TAILS, "tails", _short_samples),
+    _unary("asinh", TAILS, "tails", short_samples),
     _unary("acosh", Uniform(1.1, 4.0)),
-    _unary("acosh", Uniform(10.0, 40.0), "large", _short_samples),
+    _unary("acosh", Uniform(10.0, 40.0), "large", short_samples),
     _unary("atanh", UNIT),
-    _unary("arcsin", UNIT, samples=_short_samples),
-    _unary("arccos", UNIT, samples=_short_samples),
-    _unary("arctan", REAL, samples=_short_samples),
-    _unary("arcsinh", REAL, samples=_short_samples),
-    _unary("arccosh", Uniform(1.1, 4.0), samples=_short_samples),
-    _unary("arctanh", UNIT, samples=_short_samples),
+    _unary("arcsin", UNIT, samples=short_samples),
+    _unary("arccos", UNIT, samples=short_samples),
+    _unary("arctan", REAL, samples=short_samples),
+    _unary("arcsinh", REAL, samples=short_samples),
+    _unary("arccosh", Uniform(1.1, 4.0), samples=short_samples),
+    _unary("arctanh", UNIT, samples=short_samples),
     # exponentials and logarithms
     _unary("exp2", REAL),
-    _unary("exp2", TAILS, "tails", _short_samples),
+    _unary("exp2", TAILS, "tails", short_samples),
     _unary("expm1", REAL),
-    _unary("expm1", TAILS, "tails", _short_samples),
-    _unary("expm1", Tails(1e-9, 1e-6), "tiny", _short_samples),
+    _unary("expm1", TAILS, "tails", short_samples),
+    _unary("expm1", Tails(1e-9, 1e-6), "tiny", short_samples),
     _unary("log2", POSITIVE),
-    _unary("log2", Uniform(1e6, 1e9), "huge", _short_samples),
-    _unary("log2", Uniform(1e-3, 1e-2), "small", _short_samples),
+    _unary("log2", Uniform(1e6, 1e9), "huge", short_samples),
+    _unary("log2", Uniform(1e-3, 1e-2), "small", short_samples),
     _unary("log10", POSITIVE),
-    _unary("log10", Uniform(1e6, 1e9), "huge", _short_samples),
+    _unary("log10", Uniform(1e6, 1e9), "huge", short_samples),
     _unary("rsqrt", POSITIVE),
-    _unary("rsqrt", Uniform(1e3, 1e6), "large", _short_samples),
+    _unary("rsqrt", Uniform(1e3, 1e6), "large", short_samples),
     # the error function
     _unary("erf", REAL, second_order=True),
-    _unary("erf", Uniform(-5.0, 5.0), "wide", _short_samples),
+    _unary("erf", Uniform(-5.0, 5.0), "wide", short_samples),
     _unary("erfc", REAL, second_order=True),
-    _unary("erfc", Uniform(2.0, 9.0), "right-tail", _short_samples),
+    _unary("erfc", Uniform(2.0, 9.0), "right-tail", short_samples),
     _unary("erfinv", UNIT, second_order=True),
-    _unary("erfinv", ERFINV_TAILS, "tails", _short_samples),
+    _unary("erfinv", ERFINV_TAILS, "tails", short_samples),
     # rounding: zero gradients, frac's is 1
     _unary("floor", OFF_INTEGERS),
     _unary("ceil", OFF_INTEGERS),
     _unary("trunc", OFF_INTEGERS),
-    _unary("fix", OFF_INTEGERS, samples=_short_samples),
+    _unary("fix", OFF_INTEGERS, samples=short_samples),
     _unary("round", OFF_HALVES),
-    _unary("round", OFF_TENTH_HALVES, "decimals", _unary_samples(decimals=1)),
-    _unary("round", OFF_TENS_HALVES, "negative-decimals", _unary_samples(decimals=-1)),
+    _unary("round", OFF_TENTH_HALVES, "decimals", unary_samples(decimals=1)),
+    _unary("round", OFF_TENS_HALVES, "negative-decimals", unary_samples(decimals=-1)),
     _unary("frac", OFF_INTEGERS),
     _unary("sgn", NONZERO, torch_name="sign"),  # torch.sgn's zero gradient is a ZeroTensor, which has no .numpy()
     _unary("nan_to_num", REAL, samples=_nan_to_num_samples),
     # remainders: d/dy is -trunc(x / y) (fmod) or -floor(x / y) (remainder)
     _binary("fmod", (DIVIDEND, DIVISOR)),
     OpInfo("fmod", lambda x, scalar: cr.fmod(x, scalar), lambda x, scalar: torch.fmod(x, scalar),
-           _scalar_samples(1.5, -2), DIVIDEND, "scalar"),
+           scalar_samples(1.5, -2), DIVIDEND, "scalar"),
     _binary("remainder", (DIVIDEND, DIVISOR)),
     OpInfo("remainder", lambda x, scalar: cr.remainder(x, scalar), lambda x, scalar: torch.remainder(x, scalar),
-           _scalar_samples(1.5, -2), DIVIDEND, "scalar"),
-    OpInfo("__mod__", lambda x, y: x % y, lambda x, y: x % y, _short_binary_samples, (DIVIDEND, DIVISOR)),
+           scalar_samples(1.5, -2), DIVIDEND, "scalar"),
+    OpInfo("__mod__", lambda x, y: x % y, lambda x, y: x % y, short_binary_samples, (DIVIDEND, DIVISOR)),
     # PyTorch has no derivative for remainder(number, tensor): its twin takes the number as a constant tensor
     OpInfo("__rmod__", lambda x, scalar: scalar % x, lambda x, scalar: torch.full_like(x, scalar) % x,
-           _scalar_samples(2.75, -3.25), DIVISOR),
+           scalar_samples(2.75, -3.25), DIVISOR),
     # two-argument functions
     _binary("copysign", (NONZERO, NONZERO)),
     OpInfo("copysign", lambda x, scalar: cr.copysign(x, scalar), lambda x, scalar: torch.copysign(x, scalar),
-           _scalar_samples(-1.5, 2), NONZERO, "scalar"),
+           scalar_samples(-1.5, 2), NONZERO, "scalar"),
     _binary("atan2", (NONZERO, REAL), second_order=True),
-    _binary("arctan2", (NONZERO, REAL), samples=_short_binary_samples),
+    _binary("arctan2", (NONZERO, REAL), samples=short_binary_samples),
     _binary("logaddexp", (REAL, REAL), second_order=True),
     _binary("logaddexp", (TAILS, TAILS), "tails"),
     _binary("logaddexp2", (REAL, REAL), second_order=True),

@@ -27,11 +27,16 @@ from tests.ops.op_table.info import (
     OpInfo,
     Sample,
     Uniform,
+    binary_samples,
     fixed,
     sample,
+    scalar_samples,
+    short_binary_samples,
+    short_samples,
     strided,
     torch,
     transposed,
+    unary_samples,
 )
 
 OFF_POLES = Uniform(-3.5, 5.0, avoid=(-3.0, -2.0, -1.0, 0.0), margin=0.15)
@@ -42,44 +47,6 @@ TRIGAMMA_TOLERANCES = {"float64": {"rtol": 2e-9, "atol": 1e-12}, "float32": TOLE
 
 
 # -- sample generators -------------------------------------------------------------------------------
-def _unary_samples(**kwargs) -> Callable[[], Iterator[Sample]]:
-    def samples() -> Iterator[Sample]:
-        yield sample((3, 4), **kwargs)
-        yield sample((), **kwargs)
-        yield sample(transposed(3, 4), tag="noncontig", **kwargs)
-        yield sample(strided(5), tag="noncontig", **kwargs)
-
-    return samples
-
-
-def _short_samples() -> Iterator[Sample]:
-    yield sample((3, 4))
-    yield sample(transposed(2, 3), tag="noncontig")
-
-
-def _binary_samples() -> Iterator[Sample]:
-    yield sample((3, 4), (3, 4))
-    yield sample((3, 1), (1, 4), tag="broadcast")
-    yield sample((), (2, 3), tag="broadcast")
-    yield sample((), ())
-    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
-
-
-def _short_binary_samples() -> Iterator[Sample]:
-    yield sample((3, 4), (3, 4))
-    yield sample((3, 1), (1, 4), tag="broadcast")
-    yield sample(transposed(3, 4), strided(3, 4), tag="noncontig")
-
-
-def _scalar_samples(*constants: float) -> Callable[[], Iterator[Sample]]:
-    def samples() -> Iterator[Sample]:
-        for constant in constants:
-            yield sample((3, 4), scalar=constant)
-        yield sample(transposed(3, 4), scalar=constants[0], tag="noncontig")
-
-    return samples
-
-
 def _xlogy_zero_samples() -> Iterator[Sample]:
     yield sample(fixed([[0.0, 1.5, -0.5], [0.7, 0.0, 2.0]]), (2, 3), tag="zeros")
     yield sample(fixed([[0.0, 1.5], [-0.5, 0.0]]), (2, 1), tag="zeros-broadcast")
@@ -179,11 +146,11 @@ def _unary(name: str, domain: Domain = REAL, variant: str = "", samples: Callabl
     """A row calling chainrule.<name>(x, **kwargs) and torch.<name>(x, **kwargs)."""
     function = getattr(cr, name)
     return OpInfo(name, lambda x, **kw: function(x, **kw), lambda x, **kw: getattr(torch, name)(x, **kw),
-                  samples or _unary_samples(), domain, variant, tolerances=tolerances,
+                  samples or unary_samples(), domain, variant, tolerances=tolerances,
                   second_order_torch=second_order)
 
 
-def _binary(name: str, domains: tuple, variant: str = "", samples: Callable = _binary_samples,
+def _binary(name: str, domains: tuple, variant: str = "", samples: Callable = binary_samples,
             **fields) -> OpInfo:
     """A row calling chainrule.<name>(x, y, **kwargs) and torch.<name>(x, y, **kwargs)."""
     function = getattr(cr, name)
@@ -210,10 +177,10 @@ def _with_fweights(function: Callable) -> Callable:
 SPECIAL_ROWS: list[OpInfo] = [
     # the gamma family
     _unary("lgamma", OFF_POLES, second_order=True, tolerances=TRIGAMMA_TOLERANCES),
-    _unary("lgamma", Uniform(10.0, 1000.0), "large", _short_samples),
-    _unary("lgamma", Uniform(-40.0, -10.0, avoid=tuple(range(-40, -9)), margin=0.15), "negative", _short_samples),
+    _unary("lgamma", Uniform(10.0, 1000.0), "large", short_samples),
+    _unary("lgamma", Uniform(-40.0, -10.0, avoid=tuple(range(-40, -9)), margin=0.15), "negative", short_samples),
     _unary("digamma", OFF_POLES, tolerances=TRIGAMMA_TOLERANCES),
-    _unary("digamma", Uniform(10.0, 1000.0), "large", _short_samples, tolerances=TRIGAMMA_TOLERANCES),
+    _unary("digamma", Uniform(10.0, 1000.0), "large", short_samples, tolerances=TRIGAMMA_TOLERANCES),
     OpInfo("polygamma", lambda x, n: cr.polygamma(n, x), lambda x, n: torch.polygamma(n, x),
            lambda: iter([*(sample((3, 4), n=n) for n in (1, 2, 3)), sample(transposed(3, 4), n=2, tag="noncontig")]),
            OFF_POLES, tolerances=TRIGAMMA_TOLERANCES),
@@ -224,25 +191,25 @@ SPECIAL_ROWS: list[OpInfo] = [
     _binary("xlogy", (REAL, POSITIVE)),
     _binary("xlogy", (REAL, POSITIVE), "zeros", _xlogy_zero_samples),
     OpInfo("xlogy", lambda y, scalar: cr.xlogy(scalar, y), lambda y, scalar: torch.xlogy(scalar, y),
-           _scalar_samples(2.5, -1.5), POSITIVE, "scalar-input"),
+           scalar_samples(2.5, -1.5), POSITIVE, "scalar-input"),
     OpInfo("xlogy", lambda x, scalar: cr.xlogy(x, scalar), lambda x, scalar: torch.xlogy(x, scalar),
-           _scalar_samples(2.5, 0.5), REAL, "scalar-other"),
+           scalar_samples(2.5, 0.5), REAL, "scalar-other"),
     _binary("hypot", (REAL, REAL)),
-    _binary("hypot", (TAILS, Uniform(1e-3, 1e-2)), "scales", _short_binary_samples),
+    _binary("hypot", (TAILS, Uniform(1e-3, 1e-2)), "scales", short_binary_samples),
     _unary("logit", PROBABILITY),
-    _unary("logit", OFF_EPS, "eps", _unary_samples(eps=0.2)),
+    _unary("logit", OFF_EPS, "eps", unary_samples(eps=0.2)),
     _unary("sinc", REAL, second_order=True),
-    _unary("sinc", TAILS, "tails", _short_samples),
+    _unary("sinc", TAILS, "tails", short_samples),
     _binary("fmax", (LOW_LATTICE, HIGH_LATTICE)),
     _binary("fmax", (REAL, REAL), "nan", _fmax_nan_samples),
     _binary("fmin", (LOW_LATTICE, HIGH_LATTICE)),
     _binary("fmin", (REAL, REAL), "nan", _fmax_nan_samples),
-    _binary("float_power", (POSITIVE, REAL), samples=_short_binary_samples),
+    _binary("float_power", (POSITIVE, REAL), samples=short_binary_samples),
     OpInfo("float_power", lambda x, scalar: cr.float_power(x, scalar), lambda x, scalar: torch.float_power(x, scalar),
-           _scalar_samples(2.5, -1), POSITIVE, "scalar"),
-    _unary("deg2rad", Uniform(-360.0, 360.0), samples=_short_samples),
-    _unary("rad2deg", REAL, samples=_short_samples),
-    _binary("ldexp", (REAL, Uniform(-3.0, 3.0)), samples=_short_binary_samples),
+           scalar_samples(2.5, -1), POSITIVE, "scalar"),
+    _unary("deg2rad", Uniform(-360.0, 360.0), samples=short_samples),
+    _unary("rad2deg", REAL, samples=short_samples),
+    _binary("ldexp", (REAL, Uniform(-3.0, 3.0)), samples=short_binary_samples),
     # reductions, differences, products
     _unary("nansum", REAL, samples=_reduce_samples),
     _unary("nansum", REAL, "nan", _nan_samples),

@@ -8,7 +8,7 @@
 """
 
 from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
-from chainrule import autograd, backend, cuda, io, linalg, nn, optim
+from chainrule import autograd, backend, cuda, io, linalg, nn, optim, special
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
     Device as device,
@@ -149,6 +149,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "special",
     "split",
     "sqrt",
     "squeeze",

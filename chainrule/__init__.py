@@ -32,6 +32,7 @@ from chainrule.ops.activation import *  # noqa: F403  (each family's __all__)
 from chainrule.ops.aliases import *  # noqa: F403
 from chainrule.ops.decompositions import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
+from chainrule.ops.logical import *  # noqa: F403
 from chainrule.ops.pointwise import *  # noqa: F403
 from chainrule.ops.products import *  # noqa: F403
 from chainrule.ops.sampling import *  # noqa: F403

@@ -78,6 +78,7 @@ from chainrule.ops import activation as _activation  # (aliases: `scatter` the f
 from chainrule.ops import aliases as _aliases
 from chainrule.ops import decompositions as _decompositions
 from chainrule.ops import layout as _layout
+from chainrule.ops import logical as _logical
 from chainrule.ops import pointwise as _pointwise
 from chainrule.ops import products as _products
 from chainrule.ops import sampling as _sampling
@@ -89,6 +90,7 @@ from chainrule.ops.activation import *  # noqa: F403
 from chainrule.ops.aliases import *  # noqa: F403
 from chainrule.ops.decompositions import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
+from chainrule.ops.logical import *  # noqa: F403
 from chainrule.ops.pointwise import *  # noqa: F403
 from chainrule.ops.products import *  # noqa: F403
 from chainrule.ops.sampling import *  # noqa: F403
@@ -97,7 +99,7 @@ from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403
 from chainrule.ops.special import *  # noqa: F403
 
-_FAMILIES = (_pointwise, _scans, _sorting, _scatter, _layout, _products, _decompositions, _activation, _special,
-             _sampling, _aliases)
+_FAMILIES = (_pointwise, _logical, _scans, _sorting, _scatter, _layout, _products, _decompositions, _activation,
+             _special, _sampling, _aliases)
 __all__ += [name for family in _FAMILIES for name in family.__all__]
 TENSOR_METHODS = {name: method for family in _FAMILIES for name, method in family.METHODS.items()}

@@ -21,12 +21,12 @@ from chainrule import backend
 from chainrule.autograd.engine import RetainGrad
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.ops import _checks
+from chainrule.ops._operands import in_place as _in_place
 from chainrule.ops.arithmetic import add, div, mul, neg, pow, sub
 from chainrule.ops.decompositions import inverse
 from chainrule.ops.elementwise import abs, clamp, compare, cos, exp, log, log1p, relu, sigmoid, sign, sin, sqrt, tanh
 from chainrule.ops.indexing import index_select
 from chainrule.ops.linalg import matmul
-from chainrule.ops.pointwise import _in_place
 from chainrule.ops.shape import cat, expand, repeat, reshape, split, squeeze, transpose, unsqueeze
 from chainrule.tensor import Tensor, _wrap
 

@@ -1,5 +1,5 @@
 """Pointwise math PyTorch has beyond the basics: rounding, trigonometric and hyperbolic functions, the erf
-family, logarithms and exponentials of other bases, remainders, logical and bitwise ops, finiteness tests.
+family, logarithms and exponentials of other bases, remainders (the ops without a gradient: ops/logical.py).
 
 Integer and bool inputs of the floating functions (tan, erf, atan2, ...) compute in the default float dtype,
 and the binary ops combine a tensor with a Python number or a tensor of another dtype by PyTorch's promotion
@@ -18,95 +18,25 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy
-
 from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
-from chainrule.backend import _errstate
 from chainrule.ops import _checks, _numerics
+from chainrule.ops._operands import (
+    apply_reporting,
+    floating,
+    in_place,
+    operands,
+    quiet,
+    shapes_error,
+    tensor_input,
+    widened,
+)
 from chainrule.ops.elementwise import sign
 from chainrule.tensor import Tensor, _wrap
 
 _SQRT_PI = math.sqrt(math.pi)
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
-
-
-def _quiet(xp: Any) -> Any:
-    """No NumPy warnings for the inf/NaN results PyTorch returns silently (overflow included)."""
-    return _errstate(xp, divide="ignore", invalid="ignore", over="ignore")
-
-
-# -- dtypes and operands -----------------------------------------------------------------------------
-_result_dtype = _checks.result_type  # torch.result_type (shared with arithmetic, where and cat)
-
-
-def _tensor_input(input: Any, op: str) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-    return input
-
-
-def _floating(input: Any, op: str) -> Tensor:
-    """The input of a floating function: integer and bool tensors are converted to the default float dtype."""
-    input = _tensor_input(input, op)
-    return input if input._data.dtype.kind == "f" else input.to(backend.get_default_dtype())
-
-
-def _operands(op: str, *values: Any, floating: bool = False) -> list[Tensor]:
-    """Tensors and Python numbers as tensors of their common dtype (PyTorch's promotion) on one device.
-
-    Numbers become constant 0-d tensors; `floating` makes an integer or bool result dtype the default float.
-    """
-    tensors = [value for value in values if isinstance(value, Tensor)]
-    if not tensors:
-        raise TypeError(f"{op}: expected at least one Tensor, got {', '.join(type(v).__name__ for v in values)}")
-    like = tensors[0]
-    values = [value if isinstance(value, (Tensor, *_checks.SCALAR_TYPES)) else _checks.as_operand(value, like, op)
-              for value in values]
-    dtype = _result_dtype(*values)
-    if floating and dtype.kind != "f":
-        dtype = backend.get_default_dtype()
-    xp = backend.array_module(like._data)
-    result = []
-    for value in values:
-        if not isinstance(value, Tensor):
-            result.append(_wrap(xp.asarray(value, dtype=dtype), False, None))
-            continue
-        if value.device != like.device:
-            raise RuntimeError(
-                f"{op}: expected all tensors on the same device, got {like.device} and {value.device}; "
-                f"move one with .to('{like.device}')"
-            )
-        result.append(value if value._data.dtype == dtype else value.to(dtype))
-    return result
-
-
-def _broadcast_error(op: str, *shapes: tuple) -> RuntimeError | None:
-    """The error for operands whose shapes don't broadcast (as PyTorch, a RuntimeError); None if they do."""
-    try:
-        numpy.broadcast_shapes(*shapes)
-    except ValueError:
-        return RuntimeError(
-            f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast: aligned from the last dimension, each "
-            "set of sizes must be equal or one of them 1; reshape or unsqueeze an operand"
-        )
-    return None
-
-
-def _apply(function: Function, op: str, *inputs: Tensor) -> Tensor:
-    """function.apply(*inputs), with shapes that don't broadcast reported in the user's terms."""
-    try:
-        return function.apply(*inputs)
-    except ValueError as error:
-        raise _broadcast_error(op, *(tensor.shape for tensor in inputs)) or error from None
-
-
-def _widened(function: Callable[[Any], Any], x: Any) -> Any:
-    """function(x) computed in float32 for float16 x (the rational functions of erf overflow in float16)."""
-    if x.dtype.itemsize >= 4:
-        return function(x)
-    return function(x.astype(backend.float32)).astype(x.dtype)
 
 
 # -- floating unary functions --------------------------------------------------------------------------
@@ -117,7 +47,7 @@ class _Unary(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return getattr(xp, self.ufunc)(x)
 
 
@@ -173,7 +103,7 @@ class Sinh(_Unary):
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        with _quiet(xp):
+        with quiet(xp):
             return grad * xp.cosh(self.inputs[0])
 
     def vjp(self, grad):
@@ -188,7 +118,7 @@ class Cosh(_Unary):
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        with _quiet(xp):
+        with quiet(xp):
             return grad * xp.sinh(self.inputs[0])
 
     def vjp(self, grad):
@@ -275,7 +205,7 @@ class Rsqrt(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return 1 / xp.sqrt(x)
 
     def backward(self, grad):
@@ -289,7 +219,7 @@ class Erf(Function):
     saves_inputs = True
 
     def forward(self, x):
-        return _widened(_numerics.erf, x)
+        return widened(_numerics.erf, x)
 
     def backward(self, grad):
         x = self.inputs[0]
@@ -306,7 +236,7 @@ class Erfc(Function):
     saves_inputs = True
 
     def forward(self, x):
-        return _widened(_numerics.erfc, x)
+        return widened(_numerics.erfc, x)
 
     def backward(self, grad):
         x = self.inputs[0]
@@ -328,7 +258,7 @@ class Erfinv(Function):
     def backward(self, grad):
         x = self.output
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return grad * (_SQRT_PI / 2) * xp.exp(x * x)
 
     def vjp(self, grad):
@@ -356,7 +286,7 @@ def _erfinv(y: Any) -> Any:
     xp = backend.array_module(y)
     flat = y.reshape(-1).astype(backend.float64)
     a = xp.abs(flat)
-    with _quiet(xp):
+    with quiet(xp):
         w = -xp.log((1 - a) * (1 + a))
         start = xp.where(w < 5, _horner(_GILES_CENTRAL, w - 2.5), _horner(_GILES_TAIL, xp.sqrt(w) - 3))
         x = start * a
@@ -431,7 +361,7 @@ class Round(_Rounding):
         if self.decimals == 0:
             return xp.rint(x)
         scale = xp.asarray(10.0 ** abs(self.decimals), dtype=x.dtype)
-        with _quiet(xp):
+        with quiet(xp):
             if self.decimals > 0:
                 return xp.rint(x * scale) / scale
             return xp.rint(x / scale) * scale
@@ -442,7 +372,7 @@ class Frac(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return x - xp.trunc(x)
 
     def backward(self, grad):
@@ -458,7 +388,7 @@ class Fmod(Function):
     def forward(self, x, y):
         xp = backend.array_module(x)
         self.shapes = (x.shape, y.shape)
-        with _quiet(xp):
+        with quiet(xp):
             if backend.GRAD_MODE.enabled and x.dtype.kind == "f":  # the quotient is locally constant
                 self.quotient = self._quotient(xp, x, y)
             return getattr(xp, self.ufunc)(x, y)
@@ -491,7 +421,7 @@ class Copysign(Function):
         self.shapes = (x.shape, y.shape)
         result = xp.copysign(x, y)
         if backend.GRAD_MODE.enabled:  # PyTorch's result / x, taken as 0 where x = 0
-            with _quiet(xp):
+            with quiet(xp):
                 self.factor = xp.where(x == 0, 0, result / x).astype(result.dtype, copy=False)
         return result
 
@@ -525,14 +455,14 @@ class LogAddExp(Function):
 
     def forward(self, x, y):
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return xp.logaddexp(x, y)
 
     def backward(self, grad):
         x, y = self.inputs
         xp = backend.array_module(x)
         grad_x = grad_y = None
-        with _quiet(xp):
+        with quiet(xp):
             if self.parents[0] is not None:
                 grad_x = sum_to(grad / (1 + xp.exp(y - x)), x.shape)
             if self.parents[1] is not None:
@@ -553,13 +483,13 @@ class LogAddExp2(Function):
 
     def forward(self, x, y):
         xp = backend.array_module(x)
-        with _quiet(xp):
+        with quiet(xp):
             return xp.logaddexp2(x, y)
 
     def backward(self, grad):
         x, y = self.inputs
         grad_x = grad_y = None
-        with _quiet(backend.array_module(grad)):  # 2^(y - x) = inf gives the right limit 0
+        with quiet(backend.array_module(grad)):  # 2^(y - x) = inf gives the right limit 0
             if self.parents[0] is not None:
                 grad_x = sum_to(grad / (1 + 2 ** (y - x)), x.shape)
             if self.parents[1] is not None:
@@ -599,7 +529,7 @@ class NanToNum(Function):
         xp = backend.array_module(x)
         if backend.GRAD_MODE.enabled:
             self.finite = xp.isfinite(x)
-        with _quiet(xp):  # a replacement beyond the dtype's range becomes inf, as in PyTorch
+        with quiet(xp):  # a replacement beyond the dtype's range becomes inf, as in PyTorch
             return xp.nan_to_num(x, copy=True, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
 
     def backward(self, grad):
@@ -609,92 +539,92 @@ class NanToNum(Function):
 # -- public functions: floating unary ----------------------------------------------------------------
 def tan(input: Tensor) -> Tensor:
     """Tangent, elementwise."""
-    return Tan().apply(_floating(input, "tan"))
+    return Tan().apply(floating(input, "tan"))
 
 
 def asin(input: Tensor) -> Tensor:
     """Arcsine, elementwise (NaN outside [-1, 1])."""
-    return Asin().apply(_floating(input, "asin"))
+    return Asin().apply(floating(input, "asin"))
 
 
 def acos(input: Tensor) -> Tensor:
     """Arccosine, elementwise (NaN outside [-1, 1])."""
-    return Acos().apply(_floating(input, "acos"))
+    return Acos().apply(floating(input, "acos"))
 
 
 def atan(input: Tensor) -> Tensor:
     """Arctangent, elementwise."""
-    return Atan().apply(_floating(input, "atan"))
+    return Atan().apply(floating(input, "atan"))
 
 
 def sinh(input: Tensor) -> Tensor:
     """Hyperbolic sine, elementwise."""
-    return Sinh().apply(_floating(input, "sinh"))
+    return Sinh().apply(floating(input, "sinh"))
 
 
 def cosh(input: Tensor) -> Tensor:
     """Hyperbolic cosine, elementwise."""
-    return Cosh().apply(_floating(input, "cosh"))
+    return Cosh().apply(floating(input, "cosh"))
 
 
 def asinh(input: Tensor) -> Tensor:
     """Inverse hyperbolic sine, elementwise."""
-    return Asinh().apply(_floating(input, "asinh"))
+    return Asinh().apply(floating(input, "asinh"))
 
 
 def acosh(input: Tensor) -> Tensor:
     """Inverse hyperbolic cosine, elementwise (NaN below 1)."""
-    return Acosh().apply(_floating(input, "acosh"))
+    return Acosh().apply(floating(input, "acosh"))
 
 
 def atanh(input: Tensor) -> Tensor:
     """Inverse hyperbolic tangent, elementwise (+-inf at +-1, NaN beyond)."""
-    return Atanh().apply(_floating(input, "atanh"))
+    return Atanh().apply(floating(input, "atanh"))
 
 
 def exp2(input: Tensor) -> Tensor:
     """2 ** input, elementwise."""
-    return Exp2().apply(_floating(input, "exp2"))
+    return Exp2().apply(floating(input, "exp2"))
 
 
 def expm1(input: Tensor) -> Tensor:
     """exp(input) - 1, exact to rounding near 0 where exp(x) - 1 cancels."""
-    return Expm1().apply(_floating(input, "expm1"))
+    return Expm1().apply(floating(input, "expm1"))
 
 
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm, elementwise."""
-    return Log2().apply(_floating(input, "log2"))
+    return Log2().apply(floating(input, "log2"))
 
 
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm, elementwise."""
-    return Log10().apply(_floating(input, "log10"))
+    return Log10().apply(floating(input, "log10"))
 
 
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input), elementwise (inf at 0, NaN below)."""
-    return Rsqrt().apply(_floating(input, "rsqrt"))
+    return Rsqrt().apply(floating(input, "rsqrt"))
 
 
 def erf(input: Tensor) -> Tensor:
     """The error function 2 / sqrt(pi) * integral of exp(-t^2) from 0 to x, elementwise."""
-    return Erf().apply(_floating(input, "erf"))
+    return Erf().apply(floating(input, "erf"))
 
 
 def erfc(input: Tensor) -> Tensor:
     """1 - erf(input), with its relative accuracy kept in the right tail (erfc(10) = 2.1e-45, not 0)."""
-    return Erfc().apply(_floating(input, "erfc"))
+    return Erfc().apply(floating(input, "erfc"))
 
 
 def erfinv(input: Tensor) -> Tensor:
     """The inverse of erf on (-1, 1), elementwise (+-inf at +-1, NaN outside)."""
-    return Erfinv().apply(_floating(input, "erfinv"))
+    return Erfinv().apply(floating(input, "erfinv"))
 
 
 # -- rounding --------------------------------------------------------------------------------------
 def _rounding_input(input: Any, op: str) -> Tensor:
-    input = _tensor_input(input, op)
+    input = tensor_input(input, op)
     if input._data.dtype.kind == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert with .long() or .float() first")
     return input
@@ -745,7 +675,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def frac(input: Tensor) -> Tensor:
     """The fractional part input - trunc(input), with the sign of input."""
-    input = _tensor_input(input, "frac")
+    input = tensor_input(input, "frac")
     if input._data.dtype.kind != "f":
         raise TypeError(
             f"frac: needs a floating-point tensor, got {backend.dtype_name(input.dtype)}; convert it with .float()"
@@ -755,7 +685,7 @@ def frac(input: Tensor) -> Tensor:
 
 def sgn(input: Tensor) -> Tensor:
     """The sign of input: sign(input) for real tensors (bool tensors are returned as a copy, as PyTorch)."""
-    input = _tensor_input(input, "sgn")
+    input = tensor_input(input, "sgn")
     return _copy(input) if input._data.dtype.kind == "b" else sign(input)
 
 
@@ -769,7 +699,7 @@ def _check_integer_divisor(divisor: Tensor, op: str) -> None:
 
 
 def _remainder_operands(input: Any, other: Any, op: str) -> list[Tensor]:
-    input, other = _operands(op, input, other)
+    input, other = operands(op, input, other)
     if input._data.dtype.kind == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert with .long() or .float() first")
     _check_integer_divisor(other, op)
@@ -778,8 +708,8 @@ def _remainder_operands(input: Any, other: Any, op: str) -> list[Tensor]:
 
 def fmod(input: Tensor, other: Any) -> Tensor:
     """The C remainder input - trunc(input / other) * other, with the sign of input (broadcasting)."""
-    _tensor_input(input, "fmod")
-    return _apply(Fmod(), "fmod", *_remainder_operands(input, other, "fmod"))
+    tensor_input(input, "fmod")
+    return apply_reporting(Fmod(), "fmod", *_remainder_operands(input, other, "fmod"))
 
 
 def remainder(input: Any, other: Any) -> Tensor:
@@ -789,7 +719,7 @@ def remainder(input: Any, other: Any) -> Tensor:
         >>> chainrule.remainder(chainrule.tensor([-3.0, 3.0]), 2)
         tensor([1., 1.])
     """
-    return _apply(Remainder(), "remainder", *_remainder_operands(input, other, "remainder"))
+    return apply_reporting(Remainder(), "remainder", *_remainder_operands(input, other, "remainder"))
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:
@@ -797,22 +727,22 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     input, other = _remainder_operands(input, other, "floor_divide")
     xp = backend.array_module(input._data)
     try:
-        with _quiet(xp):
+        with quiet(xp):
             return _checks.constant(xp.floor_divide(input._data, other._data))
     except ValueError as error:
-        raise _broadcast_error("floor_divide", input.shape, other.shape) or error from None
+        raise shapes_error("floor_divide", input.shape, other.shape) or error from None
 
 
 def copysign(input: Tensor, other: Any) -> Tensor:
     """|input| with the sign of other (-0.0 counts as negative), broadcasting; floating result."""
-    _tensor_input(input, "copysign")
-    return _apply(Copysign(), "copysign", *_operands("copysign", input, other, floating=True))
+    tensor_input(input, "copysign")
+    return apply_reporting(Copysign(), "copysign", *operands("copysign", input, other, floating=True))
 
 
 def atan2(input: Tensor, other: Any) -> Tensor:
     """The angle of the point (other, input): arctan(input / other) in the right quadrant, in [-pi, pi]."""
-    _tensor_input(input, "atan2")
-    return _apply(Atan2(), "atan2", *_operands("atan2", input, other, floating=True))
+    tensor_input(input, "atan2")
+    return apply_reporting(Atan2(), "atan2", *operands("atan2", input, other, floating=True))
 
 
 arctan2 = atan2
@@ -820,14 +750,14 @@ arctan2 = atan2
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:
     """log(exp(input) + exp(other)), without overflow or underflow for arguments of any size."""
-    _tensor_input(input, "logaddexp")
-    return _apply(LogAddExp(), "logaddexp", *_operands("logaddexp", input, other, floating=True))
+    tensor_input(input, "logaddexp")
+    return apply_reporting(LogAddExp(), "logaddexp", *operands("logaddexp", input, other, floating=True))
 
 
 def logaddexp2(input: Tensor, other: Any) -> Tensor:
     """log2(2 ** input + 2 ** other), without overflow or underflow for arguments of any size."""
-    _tensor_input(input, "logaddexp2")
-    return _apply(LogAddExp2(), "logaddexp2", *_operands("logaddexp2", input, other, floating=True))
+    tensor_input(input, "logaddexp2")
+    return apply_reporting(LogAddExp2(), "logaddexp2", *operands("logaddexp2", input, other, floating=True))
 
 
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
@@ -837,7 +767,7 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
         >>> chainrule.lerp(chainrule.tensor([0.0, 10.0]), chainrule.tensor([1.0, 20.0]), 0.25)
         tensor([ 0.2500, 12.5000])
     """
-    input = _tensor_input(input, "lerp")
+    input = tensor_input(input, "lerp")
     if input._data.dtype.kind != "f":
         raise TypeError(f"lerp: needs floating-point tensors, got {backend.dtype_name(input.dtype)}; "
                         "convert with .float()")
@@ -847,222 +777,19 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
                 f"lerp: expected {name} of dtype {backend.dtype_name(input.dtype)} like input, got "
                 f"{backend.dtype_name(value.dtype)}; convert it with .to({backend.dtype_name(input.dtype)})"
             )
-    return _apply(Lerp(), "lerp", *_operands("lerp", input, end, weight))
+    return apply_reporting(Lerp(), "lerp", *operands("lerp", input, end, weight))
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
     """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and
     smallest finite values); integer and bool tensors are returned as a copy."""
-    input = _tensor_input(input, "nan_to_num")
+    input = tensor_input(input, "nan_to_num")
     if input._data.dtype.kind != "f":
         return _copy(input)
     return NanToNum(nan, posinf, neginf).apply(input)
 
 
-# -- no gradient: finiteness, closeness, logical and bitwise ops ----------------------------------------
-def _test(input: Any, op: str, floating: Callable[[Any, Any], Any], otherwise: bool) -> Tensor:
-    """A bool test of each element: `floating(xp, array)` for floating tensors, `otherwise` for the rest."""
-    input = _tensor_input(input, op)
-    xp = backend.array_module(input._data)
-    if input._data.dtype.kind != "f":
-        return _wrap(xp.full(input.shape, otherwise), False, None)
-    return _checks.constant(floating(xp, input._data))
-
-
-def isnan(input: Tensor) -> Tensor:
-    """Whether each element is NaN (a bool tensor)."""
-    return _test(input, "isnan", lambda xp, x: xp.isnan(x), False)
-
-
-def isinf(input: Tensor) -> Tensor:
-    """Whether each element is +inf or -inf (a bool tensor)."""
-    return _test(input, "isinf", lambda xp, x: xp.isinf(x), False)
-
-
-def isposinf(input: Tensor) -> Tensor:
-    """Whether each element is +inf (a bool tensor)."""
-    return _test(input, "isposinf", lambda xp, x: x == xp.inf, False)
-
-
-def isneginf(input: Tensor) -> Tensor:
-    """Whether each element is -inf (a bool tensor)."""
-    return _test(input, "isneginf", lambda xp, x: x == -xp.inf, False)
-
-
-def isfinite(input: Tensor) -> Tensor:
-    """Whether each element is neither inf nor NaN (a bool tensor)."""
-    return _test(input, "isfinite", lambda xp, x: xp.isfinite(x), True)
-
-
-def signbit(input: Tensor) -> Tensor:
-    """Whether each element's sign bit is set: true for negative numbers and -0.0 (a bool tensor)."""
-    input = _tensor_input(input, "signbit")
-    if input._data.dtype.kind == "b":
-        return _wrap(backend.array_module(input._data).zeros(input.shape, dtype=bool), False, None)
-    return _checks.constant(backend.array_module(input._data).signbit(input._data))
-
-
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """Whether |input - other| <= atol + rtol * |other| elementwise (equal infinities are close; NaN is close
-    to NaN only with equal_nan), broadcasting. Both tensors must have one dtype, as in PyTorch."""
-    input = _tensor_input(input, "isclose")
-    if not isinstance(other, Tensor):
-        other = _operands("isclose", input, other)[1]
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(
-            f"isclose: expected tensors of one dtype, got {backend.dtype_name(input.dtype)} and "
-            f"{backend.dtype_name(other.dtype)}; convert one with .to({backend.dtype_name(input.dtype)})"
-        )
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if value < 0:
-            raise RuntimeError(f"isclose: {name} must be greater than or equal to zero, got {value}")
-    _checks.check_pair(input, other, "isclose")
-    a, b = input._data, other._data
-    xp = backend.array_module(a)
-    error = _broadcast_error("isclose", a.shape, b.shape)
-    if error is not None:
-        raise error
-    close = a == b
-    if equal_nan and a.dtype.kind == "f":
-        close |= xp.isnan(a) & xp.isnan(b)
-    if rtol == 0 and atol == 0:
-        return _checks.constant(close)
-    if a.dtype.kind == "b":  # PyTorch measures bools as default floats
-        a, b = a.astype(backend.get_default_dtype()), b.astype(backend.get_default_dtype())
-    with _quiet(xp):
-        actual = xp.abs(a - b)
-        scaled = b if b.dtype.kind == "f" else b.astype(backend.get_default_dtype())
-        allowed = atol + xp.abs(rtol * scaled)
-        close |= xp.isfinite(actual) & (actual <= allowed)
-    return _checks.constant(close)
-
-
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    """Whether every element of input is close to other's (see isclose): a Python bool."""
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
-
-
-def _logical(ufunc: str, op: str, input: Any, other: Any) -> Tensor:
-    """A logical ufunc of the truth values of two operands of any dtypes."""
-    input = _tensor_input(input, op)
-    b = _checks.operand_array(input, other, op)  # checks the device of a tensor
-    xp = backend.array_module(input._data)
-    try:
-        return _checks.constant(getattr(xp, ufunc)(input._data, b))
-    except ValueError as error:
-        raise _broadcast_error(op, input.shape, numpy.shape(b)) or error from None
-
-
-def logical_and(input: Tensor, other: Any) -> Tensor:
-    """Elementwise `input and other` of truth values (nonzero is true): a bool tensor."""
-    return _logical("logical_and", "logical_and", input, other)
-
-
-def logical_or(input: Tensor, other: Any) -> Tensor:
-    """Elementwise `input or other` of truth values (nonzero is true): a bool tensor."""
-    return _logical("logical_or", "logical_or", input, other)
-
-
-def logical_xor(input: Tensor, other: Any) -> Tensor:
-    """Elementwise exclusive or of truth values (nonzero is true): a bool tensor."""
-    return _logical("logical_xor", "logical_xor", input, other)
-
-
-def logical_not(input: Tensor) -> Tensor:
-    """Elementwise `not input` (nonzero is true): a bool tensor."""
-    input = _tensor_input(input, "logical_not")
-    return _checks.constant(backend.array_module(input._data).logical_not(input._data))
-
-
-def _bitwise_operands(op: str, symbol: str, *values: Any) -> list[Tensor]:
-    """Integer or bool operands of one dtype; a float operand is a TypeError that names the logical op."""
-    tensors = _operands(op, *values)
-    if tensors[0]._data.dtype.kind == "f":
-        logical = op.replace("bitwise_", "logical_") if "shift" not in op else None
-        hint = f"; for truth values use chainrule.{logical} or convert with .bool()" if logical else ""
-        raise TypeError(
-            f"{symbol} ({op}) is only defined for integer and bool tensors, got "
-            f"{backend.dtype_name(tensors[0].dtype)}; convert with .long(){hint}"
-        )
-    return tensors
-
-
-def _bitwise(ufunc: str, op: str, symbol: str, input: Any, other: Any) -> Tensor:
-    a, b = _bitwise_operands(op, symbol, input, other)
-    xp = backend.array_module(a._data)
-    try:
-        return _checks.constant(getattr(xp, ufunc)(a._data, b._data))
-    except ValueError as error:
-        raise _broadcast_error(op, a.shape, b.shape) or error from None
-
-
-def bitwise_and(input: Any, other: Any) -> Tensor:
-    """Elementwise bitwise and of integer tensors, logical and of bool ones: `input & other`."""
-    return _bitwise("bitwise_and", "bitwise_and", "&", input, other)
-
-
-def bitwise_or(input: Any, other: Any) -> Tensor:
-    """Elementwise bitwise or of integer tensors, logical or of bool ones: `input | other`."""
-    return _bitwise("bitwise_or", "bitwise_or", "|", input, other)
-
-
-def bitwise_xor(input: Any, other: Any) -> Tensor:
-    """Elementwise bitwise exclusive or of integer tensors, logical xor of bool ones: `input ^ other`."""
-    return _bitwise("bitwise_xor", "bitwise_xor", "^", input, other)
-
-
-def bitwise_left_shift(input: Any, other: Any) -> Tensor:
-    """input * 2 ** other in integer arithmetic (bits shifted out are lost): `input << other`."""
-    return _bitwise("left_shift", "bitwise_left_shift", "<<", input, other)
-
-
-def bitwise_right_shift(input: Any, other: Any) -> Tensor:
-    """floor(input / 2 ** other) in integer arithmetic: `input >> other`."""
-    return _bitwise("right_shift", "bitwise_right_shift", ">>", input, other)
-
-
-def bitwise_not(input: Tensor) -> Tensor:
-    """Elementwise bitwise not of an integer tensor (-x - 1), logical not of a bool one: `~input`."""
-    (input,) = _bitwise_operands("bitwise_not", "~", _tensor_input(input, "bitwise_not"))
-    return _checks.constant(backend.array_module(input._data).invert(input._data))
-
-
 # -- Tensor methods, operators and in-place forms ------------------------------------------------------
-def _write_into(target: Tensor, result: Tensor, what: str) -> None:
-    """Copy `result` into `target`'s memory, as PyTorch's in-place ops: same shape, castable dtype."""
-    if result.requires_grad:
-        raise RuntimeError(
-            f"{what}: an argument requires grad, and autograd does not record in-place changes; write the "
-            "out-of-place form (x = x.op(...)) or run it inside `with chainrule.no_grad():`"
-        )
-    if result.shape != target.shape:
-        raise RuntimeError(
-            f"{what}: output with shape {target.shape} doesn't match the broadcast shape {result.shape}; "
-            "use the out-of-place form"
-        )
-    if not numpy.can_cast(result.dtype, target.dtype, "same_kind"):
-        raise RuntimeError(
-            f"{what}: result type {backend.dtype_name(result.dtype)} can't be cast to the desired output type "
-            f"{backend.dtype_name(target.dtype)}; use the out-of-place form, or convert the tensor first"
-        )
-    backend.array_module(target._data).copyto(target._data, result._data, casting="same_kind")
-    target._bump_version()
-
-
-def _in_place(function: Callable[..., Tensor], name: str, what: str | None = None) -> Callable[..., Tensor]:
-    """The in-place form `name` of `function`: the tensor's memory gets function(tensor, ...), outside autograd."""
-    what = what or f"{name}()"
-
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        self._check_inplace(what)
-        _write_into(self, function(self, *args, **kwargs), what)
-        return self
-
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"In place: the tensor becomes {function.__name__}(tensor, ...), outside autograd."
-    return method
-
-
 def fix(input: Tensor) -> Tensor:
     """Alias of trunc: input rounded toward zero."""
     return trunc(input)
@@ -1079,44 +806,25 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fix": fix, "round": round, "frac": frac, "sgn": sgn, "fmod": fmod, "remainder": remainder,
     "floor_divide": floor_divide, "copysign": copysign, "atan2": atan2, "arctan2": arctan2,
     "logaddexp": logaddexp, "logaddexp2": logaddexp2, "lerp": lerp, "nan_to_num": nan_to_num,
-    "isnan": isnan, "isinf": isinf, "isposinf": isposinf, "isneginf": isneginf, "isfinite": isfinite,
-    "signbit": signbit, "isclose": isclose, "allclose": allclose, "logical_and": logical_and,
-    "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not, "bitwise_and": bitwise_and,
-    "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
-    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
 }
 # the functions with no in-place form in PyTorch
-_NO_IN_PLACE = {"logaddexp", "logaddexp2", "isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit",
-                "isclose", "allclose"}
+_NO_IN_PLACE = {"logaddexp", "logaddexp2"}
 
 _OPERATORS: dict[str, Callable[..., Any]] = {
     "__floordiv__": floor_divide, "__rfloordiv__": lambda self, other: floor_divide(other, self),
     "__mod__": remainder, "__rmod__": lambda self, other: remainder(other, self),
-    "__and__": bitwise_and, "__rand__": lambda self, other: bitwise_and(other, self),
-    "__or__": bitwise_or, "__ror__": lambda self, other: bitwise_or(other, self),
-    "__xor__": bitwise_xor, "__rxor__": lambda self, other: bitwise_xor(other, self),
-    "__lshift__": bitwise_left_shift, "__rlshift__": lambda self, other: bitwise_left_shift(other, self),
-    "__rshift__": bitwise_right_shift, "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
-    "__invert__": bitwise_not,
 }
-_IN_PLACE_OPERATORS = {"__ifloordiv__": ("//=", floor_divide), "__imod__": ("%=", remainder),
-                       "__iand__": ("&=", bitwise_and), "__ior__": ("|=", bitwise_or),
-                       "__ixor__": ("^=", bitwise_xor), "__ilshift__": ("<<=", bitwise_left_shift),
-                       "__irshift__": (">>=", bitwise_right_shift)}
+_IN_PLACE_OPERATORS = {"__ifloordiv__": ("//=", floor_divide), "__imod__": ("%=", remainder)}
 
 __all__: list[str] = sorted(_FUNCTIONS)
 
 METHODS: dict[str, Callable[..., Any]] = {
     **_FUNCTIONS,
-    **{f"{name}_": _in_place(function, f"{name}_") for name, function in _FUNCTIONS.items()
+    **{f"{name}_": in_place(function, f"{name}_") for name, function in _FUNCTIONS.items()
        if name not in _NO_IN_PLACE},
     **_OPERATORS,
-    **{name: _in_place(function, name, symbol) for name, (symbol, function) in _IN_PLACE_OPERATORS.items()},
+    **{name: in_place(function, name, symbol) for name, (symbol, function) in _IN_PLACE_OPERATORS.items()},
 }
 
-# Functions whose results carry no gradient (bool or integer results): the op table's coverage test skips them.
-NOT_DIFFERENTIABLE: frozenset[str] = frozenset({
-    "isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit", "isclose", "allclose", "floor_divide",
-    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
-})
+# Functions whose results carry no gradient (integer results): the op table's coverage test skips them.
+NOT_DIFFERENTIABLE: frozenset[str] = frozenset({"floor_divide"})

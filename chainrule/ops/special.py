@@ -24,9 +24,14 @@ import numpy
 from chainrule import backend
 from chainrule.autograd.function import Function, sum_to
 from chainrule.ops import _checks
+from chainrule.ops._operands import floating as _floating
+from chainrule.ops._operands import in_place as _in_place
+from chainrule.ops._operands import operands as _operands
+from chainrule.ops._operands import quiet as _quiet
+from chainrule.ops._operands import tensor_input as _tensor_input
 from chainrule.ops.elementwise import log, sin, where
 from chainrule.ops.layout import diagonal
-from chainrule.ops.pointwise import _floating, _in_place, _operands, _quiet, _tensor_input, isnan
+from chainrule.ops.logical import isnan
 from chainrule.ops.products import cross as _linalg_cross
 from chainrule.ops.products import vector_norm
 from chainrule.ops.reduction import amax, amin

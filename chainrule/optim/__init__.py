@@ -8,9 +8,11 @@ from chainrule.optim import lr_scheduler
 from chainrule.optim.adadelta import Adadelta
 from chainrule.optim.adagrad import Adagrad
 from chainrule.optim.adam import Adam
+from chainrule.optim.adamax import Adamax
 from chainrule.optim.adamw import AdamW
 from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.radam import RAdam
 from chainrule.optim.rmsprop import RMSprop
 from chainrule.optim.sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Optimizer", "RAdam", "RMSprop", "lr_scheduler"]

@@ -48,7 +48,7 @@ from chainrule.ops.loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from chainrule.ops.normalization import batch_norm, layer_norm
+from chainrule.ops.normalization import batch_norm, group_norm, layer_norm
 from chainrule.ops.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -57,6 +57,7 @@ from chainrule.ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from chainrule.ops.products import cosine_similarity, pairwise_distance
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -70,6 +71,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "dropout2d",
@@ -77,6 +79,7 @@ __all__ = [
     "embedding",
     "gelu",
     "glu",
+    "group_norm",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -98,6 +101,7 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
     "prelu",
     "relu",
     "relu6",

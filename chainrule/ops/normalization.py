@@ -71,6 +71,26 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     return result
 
 
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize each sample's channels (dimension 1) in `num_groups` groups over the group's channels and the
+    further dimensions, then scale and shift per channel (Wu & He, 2018)."""
+    if input.ndim < 2:
+        raise ValueError(f"group_norm: expected input of shape (N, C, ...), got {input.shape}")
+    channels = input.shape[1]
+    if not isinstance(num_groups, int) or num_groups < 1 or channels % num_groups:
+        raise ValueError(f"group_norm: {channels} channels can't be split into num_groups={num_groups!r} groups; "
+                         "num_groups must divide the number of channels")
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    result = Normalize((2,), eps).apply(grouped).reshape(input.shape)
+    per_channel = (1, channels) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        result = result * weight.reshape(per_channel)
+    if bias is not None:
+        result = result + bias.reshape(per_channel)
+    return result
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:

@@ -35,8 +35,8 @@ from chainrule.ops.shape import expand, permute, reshape
 from chainrule.tensor import Tensor
 
 __all__ = [
-    "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "dot", "einsum", "ger", "inner", "kron", "mm", "mv",
-    "norm", "outer", "tensordot", "vdot",
+    "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cosine_similarity", "dot", "einsum", "ger", "inner", "kron",
+    "mm", "mv", "norm", "outer", "pairwise_distance", "tensordot", "vdot",
 ]
 
 
@@ -646,3 +646,17 @@ METHODS: dict[str, Callable[..., Any]] = {
 
 # Functions whose results carry no gradient (bool or integer results): the op table's coverage test skips them.
 NOT_DIFFERENTIABLE: frozenset[str] = frozenset()
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1·x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along `dim`, broadcasting (torch.nn.functional.cosine_similarity)."""
+    shape = tuple(numpy.broadcast_shapes(x1.shape, x2.shape))  # broadcast first: `dim` counts in the joint shape
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    norm1 = vector_norm(x1, 2, dim=dim, keepdim=True).clamp(min=eps)
+    norm2 = vector_norm(x2, 2, dim=dim, keepdim=True).clamp(min=eps)
+    return ((x1 / norm1) * (x2 / norm2)).sum(dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """‖x1 - x2 + eps‖_p along the last dimension (torch.nn.functional.pairwise_distance)."""
+    return vector_norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)

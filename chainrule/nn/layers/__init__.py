@@ -13,6 +13,7 @@ from chainrule.nn.layers.activation import (
     Tanh,
 )
 from chainrule.nn.layers.conv import Conv1d, Conv2d, ConvTranspose2d
+from chainrule.nn.layers.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.layers.dropout import Dropout, Dropout2d
 from chainrule.nn.layers.embedding import Embedding
 from chainrule.nn.layers.linear import Flatten, Identity, Linear, Unflatten
@@ -27,7 +28,7 @@ from chainrule.nn.layers.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
-from chainrule.nn.layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from chainrule.nn.layers.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from chainrule.nn.layers.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -56,12 +57,14 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
     "Embedding",
     "Flatten",
     "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
@@ -75,6 +78,7 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "NLLLoss",
+    "PairwiseDistance",
     "RNNCell",
     "ReLU",
     "SiLU",

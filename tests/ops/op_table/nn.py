@@ -68,6 +68,36 @@ def _layer_norm(library: Callable) -> Callable:
     return call
 
 
+def _group_norm_samples() -> Iterator[Sample]:
+    yield sample((2, 4, 3), num_groups=2)
+    yield sample((2, 6, 2, 3), (6,), (6,), num_groups=3, tag="affine-4d")
+    yield sample((3, 4, 5), (4,), (4,), num_groups=4, eps=1e-6, tag="one-channel-groups")
+    yield sample(transposed(2, 4, 5), (4,), num_groups=1, tag="noncontig-weight-only")
+
+
+def _group_norm(library: Callable) -> Callable:
+    """group_norm(x, num_groups, *weight_and_bias, eps=...): the table passes num_groups by name."""
+
+    def call(x, *affine, num_groups, **kwargs):
+        functional = cr.nn.functional if library is constant else torch.nn.functional
+        return functional.group_norm(x, num_groups, *affine, **kwargs)
+
+    return call
+
+
+def _cosine_similarity_samples() -> Iterator[Sample]:
+    yield sample((4, 3), (4, 3))
+    yield sample((2, 3, 5), (3, 1), dim=1, tag="broadcast")
+    yield sample((5,), (5,), dim=0, tag="1d")
+    yield sample(transposed(3, 4), (3, 4), dim=0, tag="noncontig")
+
+
+def _pairwise_distance_samples() -> Iterator[Sample]:
+    yield sample((4, 3), (4, 3))
+    yield sample((4, 3), (1, 3), p=1.0, keepdim=True, tag="p1-broadcast")
+    yield sample(transposed(4, 3), (4, 3), p=3.0, tag="noncontig-p3")
+
+
 def _batch_norm_samples() -> Iterator[Sample]:
     # training (batch statistics) on (N, C) and (N, C, L), and evaluation (running statistics)
     yield sample((6, 3), (3,), (3,), training=True, tag="train-2d")
@@ -159,6 +189,9 @@ NN_ROWS: list[OpInfo] = [
     _row("embedding", _embedding(constant), _embedding(torch_constant), _embedding_samples),
     _row("embedding", _embedding(constant), _embedding(torch_constant), _embedding_padding_samples, "padding",
          gradient_convention="the padding row is read in forward but gets a zero gradient, as in PyTorch"),
+    _row("group_norm", _group_norm(constant), _group_norm(torch_constant), _group_norm_samples),
+    _row("cosine_similarity", *functional("cosine_similarity"), _cosine_similarity_samples),
+    _row("pairwise_distance", *functional("pairwise_distance"), _pairwise_distance_samples),
     _row("dropout", *functional("dropout"), _dropout_samples),
     _row("dropout", _seeded("dropout"), None, _seeded_dropout_samples, "seeded"),
     _row("dropout2d", *functional("dropout2d"), _dropout2d_samples),

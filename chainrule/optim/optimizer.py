@@ -17,6 +17,19 @@ from chainrule.backend import array_module
 from chainrule.tensor import Tensor, _wrap
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_hyperparameters(**values: Any) -> None:
+    """PyTorch's checks of an optimizer's hyperparameters, in the order given, with its messages: each must be
+    >= 0 ("Invalid learning rate: -1"), except `betas`, each of which must lie in [0, 1)."""
+    for name, value in values.items():
+        if name == "betas":
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        elif not value >= 0.0:
+            raise ValueError(f"Invalid {_LABELS.get(name, f'{name} value')}: {value}")
 
 
 class Optimizer:

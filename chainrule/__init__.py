@@ -172,9 +172,13 @@ __all__ += [name for family in _OP_FAMILIES for name in family.__all__]
 
 
 def __getattr__(name: str) -> object:
-    """`chainrule.utils` on first use (torch.utils.data's path to chainrule.data, which sits above the core)."""
+    """`chainrule.utils` and `chainrule.distributions` on first use (they sit above the core: data, nn)."""
     if name == "utils":
         import chainrule.utils
 
         return chainrule.utils
+    if name == "distributions":
+        import chainrule.distributions
+
+        return chainrule.distributions
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

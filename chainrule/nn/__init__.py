@@ -52,6 +52,7 @@ from chainrule.nn.layers import (
     Unflatten,
     Upsample,
 )
+from chainrule.nn.layers import transformer as _transformer
 from chainrule.nn.layers.activation import (
     CELU,
     GLU,
@@ -70,6 +71,7 @@ from chainrule.nn.layers.activation import (
     Tanhshrink,
     Threshold,
 )
+from chainrule.nn.layers.transformer import *  # noqa: F403  (its __all__)
 from chainrule.nn.module import Module, Parameter
 
 __all__ = [
@@ -147,3 +149,4 @@ __all__ = [
     "init",
     "utils",
 ]
+__all__ += _transformer.__all__

@@ -32,6 +32,7 @@ from chainrule.ops.activation import (
     tanhshrink,
     threshold,
 )
+from chainrule.ops.attention import *  # noqa: F403  (its __all__)
 from chainrule.ops.conv import conv1d, conv2d, conv_transpose2d
 from chainrule.ops.dropout import dropout, dropout2d
 from chainrule.ops.embedding import embedding, one_hot

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io as _io
 import json
 import math
 import os
@@ -76,8 +77,9 @@ def _import_safetensors(caller: str) -> Any:
 
 
 # -- save ----------------------------------------------------------------------------------------------
-def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
-    """Write a state dict, or a nested structure of dicts/lists of tensors and JSON values, to `path`.
+def save(obj: Any, f: str | os.PathLike | BinaryIO, metadata: Mapping[str, str] | None = None) -> None:
+    """Write a state dict, or a nested structure of dicts/lists of tensors and JSON values, to `f` (a path or a
+    binary file object, as `torch.save` takes).
 
     Args:
         obj: `{name: Tensor or ndarray}` (written as is), or dicts (with str/int/float/bool/None keys) and
@@ -85,10 +87,12 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
             lists; NumPy scalars as Python numbers.
         metadata: extra `str → str` entries for the file header (read back with `load_metadata`).
 
-    The file is written to a temporary file beside `path`, flushed to disk and renamed over `path`, so a
-    crash never leaves a half-written file there and never destroys the previous one.
+    A path is written to a temporary file beside it, flushed to disk and renamed over it, so a crash never
+    leaves a half-written file there and never destroys the previous one. A whole Module or Optimizer is
+    refused (that would need pickle): save its `state_dict()` instead.
     """
     safetensors = _import_safetensors("chainrule.save")
+    _refuse_object_with_state(obj, "")
     header = _check_metadata(metadata)
     document: dict[str, Any] = {"format": _FORMAT_VERSION}
     if _is_state_dict(obj):
@@ -99,7 +103,21 @@ def save(obj: Any, path: str | os.PathLike, metadata: Mapping[str, str] | None =
     header[_RESERVED_KEY] = json.dumps(document)
     header[_CHECKSUM_KEY] = json.dumps(_checksum(header, arrays))
     payload = safetensors.numpy.save(arrays, metadata=header)
-    write_atomically(os.fspath(path), payload)
+    if hasattr(f, "write"):
+        f.write(payload)
+    else:
+        write_atomically(os.fspath(f), payload)
+
+
+def _refuse_object_with_state(obj: Any, path: str) -> None:
+    """A Module, Optimizer or scheduler can't be saved without pickle; their state_dict() can."""
+    if hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict") and not isinstance(obj, Mapping):
+        where = f" at {path!r}" if path else ""
+        raise TypeError(
+            f"chainrule.save: can't save a whole {type(obj).__name__}{where}: chainrule never pickles objects. "
+            f"Save its state_dict() instead (chainrule.save(model.state_dict(), path)), and later rebuild the "
+            f"object and call load_state_dict(chainrule.load(path))"
+        )
 
 
 def _check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
@@ -168,6 +186,7 @@ def _flatten(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) 
         return obj.item()
     if isinstance(obj, _JSON_SCALARS):
         return obj
+    _refuse_object_with_state(obj, path)
     raise TypeError(
         f"chainrule.save: can't save {type(obj).__name__} at {path or 'the top level'!r}; only tensors, arrays, "
         "dicts, lists and int/float/bool/None/str values can be saved (no pickle)"
@@ -254,16 +273,23 @@ def _fsync_directory(directory: str) -> None:
 
 
 # -- load ----------------------------------------------------------------------------------------------
-def load(path: str | os.PathLike, device: Any = None) -> Any:
-    """Read what `save` wrote (or any safetensors file) with its tensors on `device` (CPU by default).
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, device: Any = None) -> Any:
+    """Read what `save` wrote (or any safetensors file) from a path or a binary file object.
 
-    A plain file gives `{name: Tensor}`; a file holding a nested structure gives that structure back. A file
-    that is damaged or changed since `save` wrote it raises `CheckpointError` naming the file and the tensor
-    or entry at fault (a missing file: FileNotFoundError; a folder: IsADirectoryError).
+    A plain file gives `{name: Tensor}`; a file holding a nested structure gives that structure back. Tensors
+    land on the CPU unless `map_location` (PyTorch's argument: a device or its name, a dict from location to
+    location, or a callable `(tensor, 'cpu') -> tensor`) or `device` says otherwise; files keep no device, so
+    every tensor's saved location is 'cpu'. `weights_only` is accepted and changes nothing: chainrule never
+    unpickles, so every load is weights-only. A file that is damaged or changed since `save` wrote it raises
+    `CheckpointError` naming the file and the tensor or entry at fault; so does a file `torch.save` wrote (a
+    pickle), with the one-line conversion to safetensors.
     """
-    path = os.fspath(path)
-    device = backend.to_device(device)
-    with _open(path) as (file, size):
+    if pickle_module is not None:
+        raise TypeError("chainrule.load: pickle_module is not supported; chainrule files are safetensors, never "
+                        "pickles, so leave it out")
+    place = _placement(map_location, device)
+    with _open(f) as (file, size, path):
         header = _read_header(file, size, path)
         for entry in header.tensors:
             if entry.dtype not in _NUMPY_DTYPES:
@@ -271,7 +297,7 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
                 raise TypeError(f"chainrule.load: {entry.name!r} in {path!r} has dtype {entry.dtype}, which "
                                 f"chainrule doesn't support{hint}")
         arrays = _read_tensors(file, header, path)
-    tensors = {name: _wrap(backend.move(array, device), False, None) for name, array in arrays.items()}
+    tensors = {name: place(_wrap(array, False, None)) for name, array in arrays.items()}
     if header.document is None or "structure" not in header.document:
         return tensors
     try:
@@ -280,11 +306,31 @@ def load(path: str | os.PathLike, device: Any = None) -> Any:
         raise CheckpointError(f"chainrule.load: the structure stored in {path!r} is corrupted: {error}") from None
 
 
-def load_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """The `metadata` that `save` was given for `path` (chainrule's own entries left out), checked against
+def _placement(map_location: Any, device: Any) -> Any:
+    """A function moving each loaded (CPU) tensor where `map_location`/`device` say, as torch.load does."""
+    if map_location is not None and device is not None:
+        raise TypeError("chainrule.load: give map_location or device, not both")
+    target = map_location if map_location is not None else device
+    if isinstance(target, Mapping):
+        target = target.get("cpu", target.get(backend.CPU, "cpu"))
+    if callable(target) and not isinstance(target, str | backend.Device):
+        def mapped(tensor: Tensor) -> Tensor:
+            result = target(tensor, "cpu")
+            if result is not None and not isinstance(result, Tensor):
+                raise TypeError(f"chainrule.load: map_location returned a {type(result).__name__}; it must "
+                                "return a Tensor (or None to keep the tensor on the CPU)")
+            return tensor if result is None else result
+        return mapped
+    device = backend.to_device(target)
+    if device == backend.CPU:
+        return lambda tensor: tensor
+    return lambda tensor: _wrap(backend.move(tensor._data, device), False, None)
+
+
+def load_metadata(f: str | os.PathLike | BinaryIO) -> dict[str, str]:
+    """The `metadata` that `save` was given for `f` (chainrule's own entries left out), checked against
     the file's checksum like `load` does."""
-    path = os.fspath(path)
-    with _open(path) as (file, size):
+    with _open(f) as (file, size, path):
         header = _read_header(file, size, path)
     return {key: value for key, value in header.metadata.items() if key not in (_RESERVED_KEY, _CHECKSUM_KEY)}
 
@@ -311,8 +357,20 @@ _FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_I
 
 
 @contextlib.contextmanager
-def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
-    """The file and its size, once it is known to be a non-empty regular file (opening a FIFO would hang)."""
+def _open(f: str | os.PathLike | BinaryIO) -> Iterator[tuple[BinaryIO, int, str]]:
+    """The file, its size and its name for messages, once it is known to be a non-empty regular file (opening
+    a FIFO would hang). A file object is read whole from its current position."""
+    if hasattr(f, "read"):
+        data = f.read()
+        name = str(getattr(f, "name", "<file object>"))
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"chainrule.load: {name!r} gave {type(data).__name__}, not bytes; open the file in "
+                            "binary mode ('rb')")
+        if len(data) == 0:
+            raise CheckpointError(f"chainrule.load: {name!r} is empty (0 bytes left to read), not a safetensors file")
+        yield _io.BytesIO(data), len(data), name
+        return
+    path = os.fspath(f)
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -328,7 +386,7 @@ def _open(path: str) -> Iterator[tuple[BinaryIO, int]]:
         size = os.fstat(file.fileno()).st_size
         if size == 0:
             raise CheckpointError(f"chainrule.load: {path!r} is empty (0 bytes), not a safetensors file")
-        yield file, size
+        yield file, size, path
 
 
 def _invalid(path: str, reason: str) -> CheckpointError:
@@ -362,7 +420,16 @@ def _read_header(file: BinaryIO, size: int, path: str) -> _Header:
     safetensors does, and check it against the file's checksum when it has one."""
     if size < 8:
         raise _invalid(path, f"the file is {size} bytes long, too short for the 8-byte header length")
-    length = int.from_bytes(file.read(8), "little")
+    first = file.read(8)
+    # a zip archive (torch.save), or the pickled magic number legacy torch.save files open with
+    if first.startswith((b"PK\x03\x04", b"\x80\x02\x8a\x0a")):
+        raise CheckpointError(
+            f"chainrule.load: {path!r} was written by torch.save (a pickle), which chainrule does not read: "
+            "unpickling can run arbitrary code. Convert it once with PyTorch: `from safetensors.torch import "
+            "save_file; save_file(torch.load(path, weights_only=True), 'model.safetensors')` (for a state dict; "
+            "save a checkpoint's parts, e.g. its 'model' entry, the same way), then chainrule.load that file"
+        )
+    length = int.from_bytes(first, "little")
     if length > min(_MAX_HEADER_BYTES, size - 8):
         raise _invalid(path, f"its header length {length} is larger than the {size - 8} bytes after it")
     try:

@@ -8,7 +8,7 @@
 """
 
 from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
-from chainrule import autograd, backend, cuda, io, linalg, nn, optim, special
+from chainrule import accelerator, autograd, backend, backends, cuda, io, linalg, nn, optim, special
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import (
     Device as device,
@@ -62,6 +62,7 @@ __all__ = [
     "Size",
     "Tensor",
     "abs",
+    "accelerator",
     "add",
     "all",
     "amax",
@@ -73,6 +74,7 @@ __all__ = [
     "as_tensor",
     "autograd",
     "backend",
+    "backends",
     "bool",
     "cat",
     "chunk",

@@ -14,9 +14,13 @@ from typing import Any
 from chainrule import backend
 
 
+def _cupy_installed() -> bool:
+    return importlib.util.find_spec("cupy") is not None
+
+
 def _cupy() -> Any | None:
     """CuPy if it is installed and sees a device, else None (never raises)."""
-    if importlib.util.find_spec("cupy") is None:
+    if not _cupy_installed():
         return None
     try:
         cupy = backend._import_cupy()
@@ -79,6 +83,26 @@ def manual_seed(seed: int) -> None:
 manual_seed_all = manual_seed
 
 
+def memory_allocated(device: Any = None) -> int:
+    """Bytes of GPU memory held by tensors now (CuPy's memory pool in use), 0 without a GPU."""
+    cupy = _cupy()
+    return 0 if cupy is None else int(cupy.get_default_memory_pool().used_bytes())
+
+
+def memory_reserved(device: Any = None) -> int:
+    """Bytes of GPU memory CuPy's pool holds, in use or cached for reuse; 0 without a GPU."""
+    cupy = _cupy()
+    return 0 if cupy is None else int(cupy.get_default_memory_pool().total_bytes())
+
+
+def get_device_properties(device: Any = None) -> Any:
+    """The device's properties as CuPy reports them (a dict: name, totalGlobalMem, major, minor, ...)."""
+    cupy = _require("get_device_properties")
+    index = current_device() if device is None else (device if isinstance(device, int)
+                                                     else backend.to_device(device).index or 0)
+    return cupy.cuda.runtime.getDeviceProperties(index)
+
+
 def empty_cache() -> None:
     """Give CuPy's cached, unused GPU memory back to the driver (a no-op without a GPU)."""
     cupy = _cupy()
@@ -86,5 +110,6 @@ def empty_cache() -> None:
         cupy.get_default_memory_pool().free_all_blocks()
 
 
-__all__ = ["current_device", "device_count", "empty_cache", "get_device_name", "is_available", "manual_seed",
-           "manual_seed_all", "set_device", "synchronize"]
+__all__ = ["current_device", "device_count", "empty_cache", "get_device_name", "get_device_properties",
+           "is_available", "manual_seed", "manual_seed_all", "memory_allocated", "memory_reserved", "set_device",
+           "synchronize"]

@@ -356,6 +356,11 @@ def _is_cpu(self: Tensor) -> bool:
     return self.device.type == "cpu"
 
 
+def _false_property(self: Tensor) -> bool:
+    """False: chainrule tensors are dense, strided, unquantized, and live on the CPU or a CUDA GPU only."""
+    return False
+
+
 def _get_device(self: Tensor) -> int:
     """The CUDA device index, or -1 on the CPU."""
     return -1 if self.device.type == "cpu" else self.device.index
@@ -519,7 +524,9 @@ METHODS: dict[str, Callable[..., Any]] = {
     "tile": _tile_method, "broadcast_to": _broadcast_to_method,
     "ndimension": _ndimension, "nelement": _nelement, "is_contiguous": _is_contiguous, "get_device": _get_device,
     "stride": _stride, "storage_offset": _storage_offset, "data_ptr": _data_ptr, "detach_": _detach_,
-    "is_cpu": property(_is_cpu), "nbytes": property(_nbytes), "itemsize": property(_itemsize),
+    "is_cpu": property(_is_cpu), **{name: property(_false_property) for name in (
+        "is_xpu", "is_mps", "is_meta", "is_sparse", "is_quantized", "is_nested", "is_mkldnn", "is_ipu", "is_vulkan")},
+    "nbytes": property(_nbytes), "itemsize": property(_itemsize),
     "retains_grad": property(_retains_grad), "mH": property(_mH), "H": property(_H),
     "transpose_": _transpose_, "swapaxes_": _transpose_, "swapdims_": _transpose_, "t_": _t_,
     "squeeze_": _squeeze_, "unsqueeze_": _unsqueeze_, "byte": _byte, "char": _char, "short": _short,

@@ -10,11 +10,11 @@
 from chainrule.tensor import Size, Tensor  # noqa: I001  (first: the ops it imports build on it)
 from chainrule import accelerator, autograd, backend, backends, cuda, io, linalg, nn, optim, special
 from chainrule.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from chainrule.backend import (
-    Device as device,
+from chainrule.backend import Device as device, get_rng_state, manual_seed, set_default_dtype, set_rng_state
+from chainrule.dtypes import (
     bool_ as bool,
-    double, float, float16, float32, float64, get_default_dtype, get_rng_state, half, int, int8, int16, int32, int64,
-    long, manual_seed, set_default_dtype, set_rng_state, short, uint8,
+    can_cast, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
+    int16, int32, int64, long, promote_types, short, uint8,
 )
 from chainrule.creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
@@ -76,6 +76,7 @@ __all__ = [
     "backend",
     "backends",
     "bool",
+    "can_cast",
     "cat",
     "chunk",
     "clamp",
@@ -86,12 +87,14 @@ __all__ = [
     "device",
     "div",
     "double",
+    "dtype",
     "empty",
     "empty_like",
     "enable_grad",
     "exp",
     "expand",
     "eye",
+    "finfo",
     "flatten",
     "float",
     "float16",
@@ -103,6 +106,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "half",
+    "iinfo",
     "index_select",
     "int",
     "int8",
@@ -135,6 +139,7 @@ __all__ = [
     "pad",
     "permute",
     "pow",
+    "promote_types",
     "rand",
     "rand_like",
     "randint",

@@ -34,6 +34,7 @@ _DTYPES = {
     "double": float64, "int8": int8, "int16": int16, "short": int16, "int32": int32, "int": int32,
     "int64": int64, "long": int64, "uint8": uint8, "bool": bool_,
 }
+_DTYPE_SET = frozenset(_DTYPES.values())
 _default_dtype = float32
 
 
@@ -55,6 +56,8 @@ def to_dtype(dtype: Any) -> numpy.dtype:
     """Turn a dtype spelling (chainrule.float32, 'float32', numpy.float32, float, bool) into a dtype."""
     if type(dtype) is numpy.dtype:
         return dtype
+    if type(inner := getattr(dtype, "dtype", None)) is numpy.dtype and inner in _DTYPE_SET:  # chainrule.float32
+        return inner
     if dtype is builtins.float:
         return _default_dtype
     if dtype is builtins.int:

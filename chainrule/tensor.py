@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy
 
-from chainrule import backend
+from chainrule import backend, dtypes
 from chainrule.backend import GRAD_MODE as _GRAD_MODE
 from chainrule.backend import INPLACE as _INPLACE
 from chainrule.backend import next_sequence as _next_sequence
@@ -103,8 +103,11 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> numpy.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        try:
+            return dtypes._BY_NUMPY[self._data.dtype]
+        except KeyError:
+            return dtypes.of(self._data.dtype)
 
     @property
     def device(self) -> backend.Device:

@@ -187,7 +187,7 @@ PROMOTIONS = [
 def test_binary_ops_promote_as_torch_result_type(case) -> None:
     torch = pytest.importorskip("torch")
     ours, theirs = case(cr), case(torch)
-    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert str(ours.dtype).removeprefix("chainrule.") == str(theirs.dtype).removeprefix("torch.")
     numpy.testing.assert_allclose(ours.numpy(), theirs.numpy())
 
 
@@ -246,3 +246,45 @@ def test_setting_data_takes_a_tensor_of_the_same_dtype_and_device() -> None:
         weight.data = cr.tensor([1, 2])
     with pytest.raises(TypeError, match="data must be set to a Tensor, got list"):
         weight.data = [1.0, 2.0]
+
+
+_DTYPE_NAMES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+
+
+def test_dtypes_print_compare_and_convert_as_torch_does() -> None:
+    torch = pytest.importorskip("torch")
+    for name in _DTYPE_NAMES:
+        ours, theirs = getattr(cr, name), getattr(torch, name)
+        assert str(ours) == repr(ours) == str(theirs).replace("torch.", "chainrule.")
+        assert isinstance(ours, cr.dtype)
+        assert (ours.is_floating_point, ours.is_complex, ours.is_signed, ours.itemsize) == (
+            theirs.is_floating_point, theirs.is_complex, theirs.is_signed, theirs.itemsize)
+        assert ours == numpy.dtype(name if name != "bool" else "bool") and ours == name
+        assert numpy.zeros(1, dtype=ours).dtype == numpy.dtype(ours)
+    assert cr.float is cr.float32 and cr.long is cr.int64 and cr.double is cr.float64
+    assert cr.tensor([1.5]).dtype is cr.float32 and f"{cr.tensor([1]).dtype}" == "chainrule.int64"
+    assert cr.get_default_dtype() is cr.float32
+    assert {cr.float32: "x"}[numpy.dtype("float32")] == "x"  # equal and same hash as NumPy's
+
+
+def test_finfo_iinfo_promote_types_and_can_cast_equal_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("float16", "float32", "float64"):
+        ours, theirs = cr.finfo(getattr(cr, name)), torch.finfo(getattr(torch, name))
+        for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+            assert getattr(ours, field) == getattr(theirs, field), (name, field)
+    assert cr.finfo().eps == torch.finfo().eps
+    for name in ("int8", "int16", "int32", "int64", "uint8"):
+        ours, theirs = cr.iinfo(getattr(cr, name)), torch.iinfo(getattr(torch, name))
+        assert (ours.bits, ours.min, ours.max, ours.dtype) == (theirs.bits, theirs.min, theirs.max, theirs.dtype)
+    for first in _DTYPE_NAMES:
+        for second in _DTYPE_NAMES:
+            expected = torch.promote_types(getattr(torch, first), getattr(torch, second))
+            assert str(cr.promote_types(getattr(cr, first), getattr(cr, second))) == str(expected).replace(
+                "torch.", "chainrule."), (first, second)
+            assert cr.can_cast(getattr(cr, first), getattr(cr, second)) == torch.can_cast(
+                getattr(torch, first), getattr(torch, second)), (first, second)
+    with pytest.raises(TypeError, match="not a floating point dtype; use iinfo"):
+        cr.finfo(cr.int32)
+    with pytest.raises(TypeError, match="not an integer dtype; use finfo"):
+        cr.iinfo(cr.float32)
